@@ -1,0 +1,1 @@
+"""portalsync: Customer Care Portal access for Google Workspace resellers."""

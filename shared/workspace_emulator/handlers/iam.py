@@ -1,0 +1,1 @@
+"""Handlers for iam (to be written)."""

@@ -1,0 +1,1 @@
+"""Handlers for licensing (to be written)."""

@@ -1,0 +1,1 @@
+"""Handlers for roles (to be written)."""

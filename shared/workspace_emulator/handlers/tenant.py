@@ -1,0 +1,1 @@
+"""Handlers for tenant (to be written)."""

@@ -1,0 +1,1 @@
+"""Handlers for users (to be written)."""

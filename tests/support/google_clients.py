@@ -1,0 +1,31 @@
+"""google-api-python-client services pointed at the Workspace emulator, as the product builds them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.http import BatchHttpRequest
+
+
+def service(url: str, subject: str, api: str = "admin", version: str = "directory_v1") -> Any:
+    """A service whose bearer token is `emulator:<subject>`: that subject with every scope."""
+    return build(api, version, credentials=Credentials(token=f"emulator:{subject}"),
+                 client_options={"api_endpoint": url}, cache_discovery=False, static_discovery=True)
+
+
+def directory(url: str, subject: str) -> Any:
+    return service(url, subject)
+
+
+def licensing(url: str, subject: str) -> Any:
+    return service(url, subject, "licensing", "v1")
+
+
+def gmail(url: str, subject: str) -> Any:
+    return service(url, subject, "gmail", "v1")
+
+
+def batch(url: str, callback: Any = None) -> BatchHttpRequest:
+    return BatchHttpRequest(callback=callback, batch_uri=url.rstrip("/") + "/batch")
