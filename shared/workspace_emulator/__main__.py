@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -18,18 +19,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="workspace-emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8790)
-    parser.add_argument("--seed", type=Path, help="JSON file of customers, users, grants, ... to load at start")
+    parser.add_argument(
+        "--seed", type=Path, help="JSON file of customers, users, grants, ... to load at start"
+    )
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = EmulatorApp()
     if args.seed:
         control.load_seed(app.emulator, json.loads(args.seed.read_text(encoding="utf-8")))
     server = make_server(args.host, args.port, app, threaded=True)
-    print(f"workspace-emulator listening on http://{args.host}:{server.server_port}/", file=sys.stderr, flush=True)
-    try:
+    print(
+        f"workspace-emulator listening on http://{args.host}:{server.server_port}/",
+        file=sys.stderr,
+        flush=True,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -47,8 +47,14 @@ def auto_license_for(customer: Customer, ou_path: str) -> tuple[str, str] | None
         path = path.rsplit("/", 1)[0] or "/"
 
 
-def add_user(state: State, customer: Customer, body: dict[str, Any], *, paid_license: tuple[str, str] | None = None,
-             admin: bool = False) -> UserRecord:
+def add_user(
+    state: State,
+    customer: Customer,
+    body: dict[str, Any],
+    *,
+    paid_license: tuple[str, str] | None = None,
+    admin: bool = False,
+) -> UserRecord:
     """Create a user as users.insert does: validate, place in its OU, hand out automatic licenses."""
     email = str(body.get("primaryEmail") or "").strip()
     if "@" not in email:
@@ -109,7 +115,9 @@ def add_user(state: State, customer: Customer, body: dict[str, Any], *, paid_lic
     return record
 
 
-def add_orgunit(state: State, customer: Customer, name: str, parent_path: str, description: str = "") -> dict[str, Any]:
+def add_orgunit(
+    state: State, customer: Customer, name: str, parent_path: str, description: str = ""
+) -> dict[str, Any]:
     if not name or "/" in name or len(name) > 60:
         raise invalid("Invalid Ou Id")
     parent = find_ou(customer, parent_path)
@@ -132,8 +140,16 @@ def add_orgunit(state: State, customer: Customer, name: str, parent_path: str, d
     return ou
 
 
-def add_role(state: State, customer: Customer, name: str, description: str, privileges: list[dict[str, str]],
-             *, system: bool = False, super_admin: bool = False) -> dict[str, Any]:
+def add_role(
+    state: State,
+    customer: Customer,
+    name: str,
+    description: str,
+    privileges: list[dict[str, str]],
+    *,
+    system: bool = False,
+    super_admin: bool = False,
+) -> dict[str, Any]:
     role: dict[str, Any] = {
         "kind": "admin#directory#role",
         "roleId": state.next_id(17),
@@ -148,11 +164,20 @@ def add_role(state: State, customer: Customer, name: str, description: str, priv
     return role
 
 
-def add_role_assignment(state: State, customer: Customer, role_id: str, user_id: str,
-                        scope: str = "CUSTOMER", org_unit_id: str | None = None) -> dict[str, Any]:
+def add_role_assignment(
+    state: State,
+    customer: Customer,
+    role_id: str,
+    user_id: str,
+    scope: str = "CUSTOMER",
+    org_unit_id: str | None = None,
+) -> dict[str, Any]:
     for existing in customer.role_assignments.values():
         if (existing["roleId"], existing["assignedTo"], existing["scopeType"], existing.get("orgUnitId")) == (
-            role_id, user_id, scope, org_unit_id
+            role_id,
+            user_id,
+            scope,
+            org_unit_id,
         ):
             raise duplicate()
     assignment: dict[str, Any] = {
@@ -174,8 +199,15 @@ def role_by_name(customer: Customer, name: str) -> dict[str, Any] | None:
     return next((r for r in customer.roles.values() if r["roleName"] == name), None)
 
 
-def new_customer(state: State, customer_id: str, domains: list[str], super_admin: str, *,
-                 ci_free: bool = True, cap: int = 50) -> Customer:
+def new_customer(
+    state: State,
+    customer_id: str,
+    domains: list[str],
+    super_admin: str,
+    *,
+    ci_free: bool = True,
+    cap: int = 50,
+) -> Customer:
     """A customer as Google provisions one: root OU, system roles, a super admin with a paid license."""
     if customer_id in state.customers:
         raise duplicate()
@@ -197,9 +229,15 @@ def new_customer(state: State, customer_id: str, domains: list[str], super_admin
     for role_name, (description, is_super, privileges) in SYSTEM_ROLES.items():
         add_role(state, customer, role_name, description, privileges, system=True, super_admin=is_super)
     admin = add_user(
-        state, customer,
-        {"primaryEmail": super_admin, "name": {"givenName": "Super", "familyName": "Admin"}, "password": "x" * 12},
-        paid_license=("Google-Apps", "1010020020"), admin=True,
+        state,
+        customer,
+        {
+            "primaryEmail": super_admin,
+            "name": {"givenName": "Super", "familyName": "Admin"},
+            "password": "x" * 12,
+        },
+        paid_license=("Google-Apps", "1010020020"),
+        admin=True,
     )
     seed = role_by_name(customer, "_SEED_ADMIN_ROLE")
     assert seed is not None

@@ -57,8 +57,15 @@ class EmulatorApp:
                 result = self.respond(request, raw_path(environ))
             except Exception:  # a bug here must answer 500 like a backend would, not kill the server
                 log.exception("unhandled error")
-                body = {"error": {"code": 500, "message": "Internal error", "errors": [
-                    {"domain": "global", "reason": "internalError", "message": "Internal error"}]}}
+                body = {
+                    "error": {
+                        "code": 500,
+                        "message": "Internal error",
+                        "errors": [
+                            {"domain": "global", "reason": "internalError", "message": "Internal error"}
+                        ],
+                    }
+                }
                 result = Response(500, json.dumps(body).encode())
         response = WsgiResponse(result.body, status=result.status, content_type=result.content_type)
         return response(environ, start_response)

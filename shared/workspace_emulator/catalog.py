@@ -16,8 +16,13 @@ VIEW_CUSTOMERS = "VIEW_CUSTOMERS"
 ACCESS_SUPPORT_CASES = "ACCESS_CUSTOMER_SUPPORT_CASES"
 
 
-def _privilege(service_id: str, service: str, name: str, children: list[dict[str, Any]] | None = None,
-               ou_scopable: bool = False) -> dict[str, Any]:
+def _privilege(
+    service_id: str,
+    service: str,
+    name: str,
+    children: list[dict[str, Any]] | None = None,
+    ou_scopable: bool = False,
+) -> dict[str, Any]:
     node: dict[str, Any] = {
         "kind": "admin#directory#privilege",
         "serviceId": service_id,
@@ -33,27 +38,49 @@ def _privilege(service_id: str, service: str, name: str, children: list[dict[str
 def privilege_tree() -> list[dict[str, Any]]:
     """The privileges.list items: an admin-console service and a reseller service with nested children."""
     admin = [
-        _privilege(ADMIN_SERVICE_ID, "admin_apis", "USERS_ALL", [
-            _privilege(ADMIN_SERVICE_ID, "admin_apis", "USERS_RETRIEVE", ou_scopable=True),
-            _privilege(ADMIN_SERVICE_ID, "admin_apis", "USERS_CREATE", ou_scopable=True),
-            _privilege(ADMIN_SERVICE_ID, "admin_apis", "USERS_UPDATE", ou_scopable=True),
-        ], ou_scopable=True),
-        _privilege(ADMIN_SERVICE_ID, "admin_apis", "ORGANIZATION_UNITS_ALL", [
-            _privilege(ADMIN_SERVICE_ID, "admin_apis", "ORGANIZATION_UNITS_RETRIEVE", ou_scopable=True),
-        ], ou_scopable=True),
+        _privilege(
+            ADMIN_SERVICE_ID,
+            "admin_apis",
+            "USERS_ALL",
+            [
+                _privilege(ADMIN_SERVICE_ID, "admin_apis", "USERS_RETRIEVE", ou_scopable=True),
+                _privilege(ADMIN_SERVICE_ID, "admin_apis", "USERS_CREATE", ou_scopable=True),
+                _privilege(ADMIN_SERVICE_ID, "admin_apis", "USERS_UPDATE", ou_scopable=True),
+            ],
+            ou_scopable=True,
+        ),
+        _privilege(
+            ADMIN_SERVICE_ID,
+            "admin_apis",
+            "ORGANIZATION_UNITS_ALL",
+            [
+                _privilege(ADMIN_SERVICE_ID, "admin_apis", "ORGANIZATION_UNITS_RETRIEVE", ou_scopable=True),
+            ],
+            ou_scopable=True,
+        ),
         _privilege(ADMIN_SERVICE_ID, "admin_apis", "LICENSING"),
         _privilege(ADMIN_SERVICE_ID, "admin_apis", "SUPPORT"),
     ]
     reseller = [
-        _privilege(RESELLER_SERVICE_ID, "reseller", "MANAGE_RESELLER_TOOLS", [
-            _privilege(RESELLER_SERVICE_ID, "reseller", "CUSTOMERS", [
-                _privilege(RESELLER_SERVICE_ID, "reseller", "ADD_CUSTOMERS"),
-                _privilege(RESELLER_SERVICE_ID, "reseller", VIEW_CUSTOMERS),
-                _privilege(RESELLER_SERVICE_ID, "reseller", "EDIT_CUSTOMERS"),
-                _privilege(RESELLER_SERVICE_ID, "reseller", "TRANSFER_CUSTOMERS"),
-                _privilege(RESELLER_SERVICE_ID, "reseller", ACCESS_SUPPORT_CASES),
-            ]),
-        ]),
+        _privilege(
+            RESELLER_SERVICE_ID,
+            "reseller",
+            "MANAGE_RESELLER_TOOLS",
+            [
+                _privilege(
+                    RESELLER_SERVICE_ID,
+                    "reseller",
+                    "CUSTOMERS",
+                    [
+                        _privilege(RESELLER_SERVICE_ID, "reseller", "ADD_CUSTOMERS"),
+                        _privilege(RESELLER_SERVICE_ID, "reseller", VIEW_CUSTOMERS),
+                        _privilege(RESELLER_SERVICE_ID, "reseller", "EDIT_CUSTOMERS"),
+                        _privilege(RESELLER_SERVICE_ID, "reseller", "TRANSFER_CUSTOMERS"),
+                        _privilege(RESELLER_SERVICE_ID, "reseller", ACCESS_SUPPORT_CASES),
+                    ],
+                ),
+            ],
+        ),
     ]
     return admin + reseller
 
@@ -72,11 +99,17 @@ def _pairs(service_id: str, *names: str) -> list[dict[str, str]]:
 
 #: roleName -> (description, isSuperAdminRole, privileges)
 SYSTEM_ROLES: dict[str, tuple[str, bool, list[dict[str, str]]]] = {
-    "_SEED_ADMIN_ROLE": ("Google Workspace Administrator Seed Role", True,
-                         _pairs(ADMIN_SERVICE_ID, "USERS_ALL", "ORGANIZATION_UNITS_ALL", "LICENSING", "SUPPORT")),
-    "_RESELLER_ADMIN_ROLE": ("Reseller Admin", False,
-                             _pairs(RESELLER_SERVICE_ID, "MANAGE_RESELLER_TOOLS")),
+    "_SEED_ADMIN_ROLE": (
+        "Google Workspace Administrator Seed Role",
+        True,
+        _pairs(ADMIN_SERVICE_ID, "USERS_ALL", "ORGANIZATION_UNITS_ALL", "LICENSING", "SUPPORT"),
+    ),
+    "_RESELLER_ADMIN_ROLE": ("Reseller Admin", False, _pairs(RESELLER_SERVICE_ID, "MANAGE_RESELLER_TOOLS")),
     "_HELP_DESK_ADMIN_ROLE": ("Help Desk Administrator", False, _pairs(ADMIN_SERVICE_ID, "USERS_RETRIEVE")),
-    "_USER_MANAGEMENT_ADMIN_ROLE": ("User Management Administrator", False, _pairs(ADMIN_SERVICE_ID, "USERS_ALL")),
+    "_USER_MANAGEMENT_ADMIN_ROLE": (
+        "User Management Administrator",
+        False,
+        _pairs(ADMIN_SERVICE_ID, "USERS_ALL"),
+    ),
     "_GROUPS_ADMIN_ROLE": ("Groups Administrator", False, []),
 }

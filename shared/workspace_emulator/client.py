@@ -15,7 +15,9 @@ class ControlClient:
     def request(self, method: str, name: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(  # noqa: S310 - the emulator's own http URL
-            self.base_url + "_emulator/" + name, data=data, method=method,
+            self.base_url + "_emulator/" + name,
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json"},
         )
         try:
@@ -36,10 +38,25 @@ class ControlClient:
     def reset(self) -> None:
         self.post("reset")
 
-    def add_customer(self, customer_id: str, domains: list[str], super_admin: str, *,
-                     cloud_identity_free: bool = True, free_license_cap: int = 50) -> Any:
-        return self.post("customers", {"customerId": customer_id, "domains": domains, "superAdmin": super_admin,
-                                       "cloudIdentityFree": cloud_identity_free, "freeLicenseCap": free_license_cap})
+    def add_customer(
+        self,
+        customer_id: str,
+        domains: list[str],
+        super_admin: str,
+        *,
+        cloud_identity_free: bool = True,
+        free_license_cap: int = 50,
+    ) -> Any:
+        return self.post(
+            "customers",
+            {
+                "customerId": customer_id,
+                "domains": domains,
+                "superAdmin": super_admin,
+                "cloudIdentityFree": cloud_identity_free,
+                "freeLicenseCap": free_license_cap,
+            },
+        )
 
     def calls(self) -> dict[str, int]:
         result: dict[str, int] = self.get("calls")

@@ -70,7 +70,7 @@ def create_customer(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 @route("POST", "users")
 def create_user(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-    """Seed an existing account (a staff member's own Workspace user): a paid license unless `license` is null."""
+    """Seed an existing account (a staff member's own Workspace user); `license: null` for none."""
     owner = emulator.state.customer_of_email(body["primaryEmail"])
     if owner is None:
         raise invalid("unknown domain")
@@ -78,8 +78,13 @@ def create_user(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     paid = tuple(license_.split("/", 1)) if license_ else None
     resource = dict(body)
     resource.setdefault("password", "seeded-password")
-    record = accounts.add_user(emulator.state, owner, resource, paid_license=paid,  # type: ignore[arg-type]
-                               admin=bool(body.get("isAdmin", False)))
+    record = accounts.add_user(
+        emulator.state,
+        owner,
+        resource,
+        paid_license=paid,
+        admin=bool(body.get("isAdmin", False)),
+    )
     return dict(record.resource)
 
 
@@ -88,8 +93,11 @@ def subscription(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     customer = _customer(emulator, body["customerId"])
     customer.ci_free_subscribed = bool(body.get("cloudIdentityFree", customer.ci_free_subscribed))
     customer.free_license_cap = int(body.get("freeLicenseCap", customer.free_license_cap))
-    return {"cloudIdentityFree": customer.ci_free_subscribed, "freeLicenseCap": customer.free_license_cap,
-            "inUse": customer.ci_free_in_use()}
+    return {
+        "cloudIdentityFree": customer.ci_free_subscribed,
+        "freeLicenseCap": customer.free_license_cap,
+        "inUse": customer.ci_free_in_use(),
+    }
 
 
 @route("POST", "auto-license")
@@ -108,8 +116,14 @@ def auto_license(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 def create_system_role(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     """Add a role such as a legacy support role, which the API itself cannot create."""
     customer = _customer(emulator, body["customerId"])
-    return accounts.add_role(emulator.state, customer, body["roleName"], body.get("roleDescription", ""),
-                             list(body.get("rolePrivileges", [])), system=bool(body.get("isSystemRole", True)))
+    return accounts.add_role(
+        emulator.state,
+        customer,
+        body["roleName"],
+        body.get("roleDescription", ""),
+        list(body.get("rolePrivileges", [])),
+        system=bool(body.get("isSystemRole", True)),
+    )
 
 
 @route("POST", "role-assignments")
@@ -132,14 +146,16 @@ def create_group(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     group = Group(body["email"].lower(), body.get("name", body["email"]))
     for member in body.get("members", []):
         entry = member if isinstance(member, dict) else {"email": member}
-        group.members.append({
-            "kind": "admin#directory#member",
-            "id": emulator.state.next_id(),
-            "email": entry["email"],
-            "role": entry.get("role", "MEMBER"),
-            "type": entry.get("type", "USER"),
-            "status": "ACTIVE",
-        })
+        group.members.append(
+            {
+                "kind": "admin#directory#member",
+                "id": emulator.state.next_id(),
+                "email": entry["email"],
+                "role": entry.get("role", "MEMBER"),
+                "type": entry.get("type", "USER"),
+                "status": "ACTIVE",
+            }
+        )
     owner.groups[group.email] = group
     return {"email": group.email, "members": len(group.members)}
 
@@ -199,8 +215,15 @@ def faults(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     if "random5xxRate" in body:
         emulator.faults.set_random(float(body["random5xxRate"]), body.get("seed"))
     if "method" in body:
-        emulator.faults.add(Fault(body["method"], int(body.get("count", 1)), int(body.get("status", 503)),
-                                  body.get("reason", "backendError"), body.get("message", "Backend Error")))
+        emulator.faults.add(
+            Fault(
+                body["method"],
+                int(body.get("count", 1)),
+                int(body.get("status", 503)),
+                body.get("reason", "backendError"),
+                body.get("message", "Backend Error"),
+            )
+        )
     return {"pending": emulator.faults.pending(), "random5xxRate": emulator.faults.random_5xx_rate}
 
 
@@ -258,8 +281,17 @@ def dump(emulator: Emulator, _: Any) -> dict[str, Any]:
     return {"customers": out, "sentMail": len(emulator.state.sent_mail), "calls": dict(emulator.state.calls)}
 
 
-SEED_ORDER = ("customers", "users", "roles", "role-assignments", "groups", "sheets", "service-accounts", "dwd",
-              "auto-license")
+SEED_ORDER = (
+    "customers",
+    "users",
+    "roles",
+    "role-assignments",
+    "groups",
+    "sheets",
+    "service-accounts",
+    "dwd",
+    "auto-license",
+)
 
 
 def load_seed(emulator: Emulator, seed: dict[str, Any]) -> None:

@@ -69,7 +69,9 @@ class Emulator:
     ) -> Response:
         matched = self.router.match(http_method, raw_path)
         if matched is None:
-            return Response.json(404, ApiError(404, "notFound", f"No such method: {http_method} {raw_path}").body())
+            return Response.json(
+                404, ApiError(404, "notFound", f"No such method: {http_method} {raw_path}").body()
+            )
         method, path_params = matched
         with self.state.lock:
             self.state.calls[method.id] += 1

@@ -11,8 +11,14 @@ from googleapiclient.http import BatchHttpRequest
 
 def service(url: str, subject: str, api: str = "admin", version: str = "directory_v1") -> Any:
     """A service whose bearer token is `emulator:<subject>`: that subject with every scope."""
-    return build(api, version, credentials=Credentials(token=f"emulator:{subject}"),
-                 client_options={"api_endpoint": url}, cache_discovery=False, static_discovery=True)
+    return build(
+        api,
+        version,
+        credentials=Credentials(token=f"emulator:{subject}"),
+        client_options={"api_endpoint": url},
+        cache_discovery=False,
+        static_discovery=True,
+    )
 
 
 def directory(url: str, subject: str) -> Any:

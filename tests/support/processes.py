@@ -37,11 +37,16 @@ def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen[bytes] | N
 class Server:
     """A child process in its own session, so stopping it stops its children too."""
 
-    def __init__(self, argv: Sequence[str], ready_url: str, log: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, argv: Sequence[str], ready_url: str, log: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.log = log
         self._handle = log.open("wb")
         self.proc = subprocess.Popen(
-            list(argv), stdout=self._handle, stderr=subprocess.STDOUT, start_new_session=True,
+            list(argv),
+            stdout=self._handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             env={**os.environ, **(env or {})},
         )
         try:
@@ -64,6 +69,9 @@ class Server:
 def start_workspace_emulator(log_dir: Path) -> tuple[Server, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    server = Server([sys.executable, "-m", "workspace_emulator", "--host", "127.0.0.1", "--port", str(port)],
-                    url, log_dir / "workspace-emulator.log")
+    server = Server(
+        [sys.executable, "-m", "workspace_emulator", "--host", "127.0.0.1", "--port", str(port)],
+        url,
+        log_dir / "workspace-emulator.log",
+    )
     return server, url
