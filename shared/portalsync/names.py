@@ -1,0 +1,42 @@
+"""Names shared by the code, `infra/` and `cloudbuild.yaml`; tests check that the three agree."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Pub/Sub topics
+TOPIC_NIGHTLY: Final = "portalsync-nightly"
+TOPIC_SYNC_ACCOUNT: Final = "portalsync-sync-account"
+TOPIC_ONBOARD: Final = "portalsync-onboard"
+TOPIC_DEAD_LETTER: Final = "portalsync-dead-letter"
+TOPICS: Final = (TOPIC_NIGHTLY, TOPIC_SYNC_ACCOUNT, TOPIC_ONBOARD, TOPIC_DEAD_LETTER)
+
+# Cloud Functions entry points in functions/main.py -> the trigger that runs each
+FUNCTIONS: Final = {
+    "nightly_sync": ("pubsub", TOPIC_NIGHTLY),
+    "sync_account": ("pubsub", TOPIC_SYNC_ACCOUNT),
+    "onboard": ("pubsub", TOPIC_ONBOARD),
+    "onboard_on_roster_write": ("firestore", "people/{personId}"),
+    "drain_outbox": ("firestore", "outbox/{messageId}"),
+    "status": ("http", ""),
+}
+
+# Firestore collections
+COL_ACCOUNTS: Final = "reseller_accounts"  # desired: one document per reseller account (Workspace customer)
+COL_PEOPLE: Final = "people"  # desired: the staff roster
+COL_SETTINGS: Final = "settings"  # desired: document `global`
+SETTINGS_DOC: Final = "global"
+COL_ACCOUNT_STATE: Final = "account_state"  # observed/recorded: per account, subcollection `accounts`
+SUB_PROVISIONING: Final = "provisioning"  # per person x domain, under account_state/{account}
+COL_RUNS: Final = "runs"
+COL_ALERTS: Final = "alerts"
+COL_OUTBOX: Final = "outbox"
+COL_LEASES: Final = "leases"
+COL_EVENTS: Final = "processed_events"
+COL_VALIDATION: Final = "validation_issues"
+
+# Composite indexes the store's queries need: (collection, ((field, "ASCENDING"|"DESCENDING"), ...))
+COMPOSITE_INDEXES: Final = (
+    (COL_RUNS, (("account_id", "ASCENDING"), ("started_at", "DESCENDING"))),
+    (COL_ALERTS, (("status", "ASCENDING"), ("last_seen", "DESCENDING"))),
+)
