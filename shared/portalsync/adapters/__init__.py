@@ -1,0 +1,1 @@
+"""Adapters: Google (Directory, Licensing, Gmail, Sheets), Firestore, e-mail, roster sources."""

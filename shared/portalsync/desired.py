@@ -1,0 +1,1 @@
+"""desired (being written)."""

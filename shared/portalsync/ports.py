@@ -1,0 +1,127 @@
+"""The ports the core needs; adapters implement them and tests use small in-memory fakes of them.
+
+Nothing here imports Google, Firestore or network code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from portalsync.actions import CreateUser, Finding
+from portalsync.errors import WorkspaceError
+from portalsync.model import Person, ResellerAccount, Settings
+from portalsync.observed import ObservedAccount, ObservedUser
+from portalsync.records import ProvisioningRecord, RunRecord
+
+
+@dataclass(frozen=True)
+class Privilege:
+    service_id: str
+    name: str
+
+
+class Workspace(Protocol):
+    """One reseller account's tenant, reached as its super admin through domain-wide delegation."""
+
+    @property
+    def api_calls(self) -> int:
+        """Admin API calls made so far (every inner call of a batch counts)."""
+        ...
+
+    def observe(
+        self, account: ResellerAccount, settings: Settings, known_ids: Mapping[str, str]
+    ) -> ObservedAccount:
+        """List the OU's users, roles, assignments and licenses: list calls only, no per-user gets."""
+        ...
+
+    def get_user(self, email: str) -> ObservedUser | None: ...
+
+    def create_org_unit(self, path: str) -> None: ...
+
+    def privileges(self) -> list[Privilege]:
+        """Every privilege of the customer, the tree flattened."""
+        ...
+
+    def create_role(self, name: str, privileges: Sequence[Privilege]) -> str: ...
+
+    def insert_users(self, users: Sequence[tuple[CreateUser, str]]) -> list[str | WorkspaceError]:
+        """Create users (action, initial password); the new id or the error, per user, in order."""
+        ...
+
+    def update_user(self, user_key: str, patch: Mapping[str, object]) -> None: ...
+
+    def insert_licenses(self, emails: Sequence[str]) -> list[WorkspaceError | None]:
+        """Insert Cloud Identity Free for each address; None where it worked."""
+        ...
+
+    def assign_roles(self, pairs: Sequence[tuple[str, str]]) -> list[WorkspaceError | None]:
+        """(role id, user id) -> CUSTOMER-scoped assignments; None where it worked."""
+        ...
+
+    def revoke_role(self, assignment_id: str) -> None: ...
+
+
+class WorkspaceFactory(Protocol):
+    def __call__(self, account: ResellerAccount) -> Workspace: ...
+
+
+class Clock(Protocol):
+    def now_iso(self) -> str: ...
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    """A desired-state document or roster row that was skipped, and why."""
+
+    source: str  # e.g. "people/abc" or "roster.csv row 7"
+    field: str
+    message: str
+
+
+@dataclass
+class DesiredState:
+    accounts: list[ResellerAccount]
+    people: list[Person]
+    settings: Settings
+    issues: list[ValidationIssue] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An admin's approval of a removal the guard held back, for one account and at most `max_removals`."""
+
+    account_id: str
+    max_removals: int
+    approved_by: str
+
+
+class StateStore(Protocol):
+    def load_desired(self) -> DesiredState: ...
+
+    def save_people(self, people: Sequence[Person]) -> int:
+        """Upsert roster entries; returns how many documents changed."""
+        ...
+
+    def load_records(self, account_id: str) -> dict[str, ProvisioningRecord]:
+        """Keyed by ProvisioningRecord.key."""
+        ...
+
+    def save_records(self, account_id: str, records: Sequence[ProvisioningRecord]) -> int:
+        """Write only the given (changed) records; returns the number of writes."""
+        ...
+
+    def save_run(self, run: RunRecord) -> None: ...
+
+    def record_issues(self, issues: Sequence[ValidationIssue]) -> None: ...
+
+    def record_findings(self, account_id: str, findings: Sequence[Finding]) -> None: ...
+
+    def approval(self, account_id: str) -> Approval | None: ...
+
+    def consume_approval(self, account_id: str) -> None: ...
