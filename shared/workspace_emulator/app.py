@@ -37,9 +37,16 @@ class EmulatorApp:
         if path.startswith("/_emulator/"):
             return control.handle(self.emulator, request.method, path, request.get_data())
         if path == "/token" and request.method == "POST":
-            return oauth.token_endpoint(self.emulator, request.form.to_dict())
+            return oauth.token_endpoint(self.emulator, request.form.to_dict(), request.base_url)
         if path == "/batch" or path.startswith("/batch/"):
-            return batch.handle(self.emulator, request)
+            return batch.handle(
+                self.emulator,
+                request.method,
+                path,
+                request.headers.get("Content-Type", ""),
+                request.headers.get("Authorization"),
+                request.get_data(),
+            )
         return self.emulator.execute(
             request.method,
             path,

@@ -1,4 +1,4 @@
-"""One API call, end to end: route, count, delay, authenticate, check scopes and quota, fault, handle.
+"""One API call, end to end: route, count, authenticate, check scopes and quota, fault, delay, handle.
 
 Plain HTTP requests and every part of a batch go through `Emulator.execute`, so a batched call is counted
 and quota-checked exactly like a call of its own.
@@ -6,6 +6,7 @@ and quota-checked exactly like a call of its own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ handlers.load_all()
 
 # APIs whose calls run as a tenant's admin and count against that tenant's concurrency.
 TENANT_APIS = {"directory", "licensing"}
+# APIs any bearer token may call: IAM permission checks are not emulated, and the caller of IAM
+# Credentials is a Cloud identity (a function's runtime service account), not a Workspace user.
+OPEN_CALLER_APIS = {"iamcredentials"}
 
 
 @dataclass
@@ -52,7 +56,7 @@ class Emulator:
         self.consistency = Consistency()
         self.faults.reset()
 
-    def principal(self, authorization: str | None) -> Principal:
+    def principal(self, authorization: str | None, api: str = "") -> Principal:
         token = (authorization or "").removeprefix("Bearer ").strip()
         if not token:
             raise ApiError(401, "required", "Login Required.")
@@ -60,6 +64,8 @@ class Emulator:
             return Principal(subject=token.removeprefix("emulator:").lower(), scopes=None)
         with self.state.lock:
             grant = self.state.tokens.get(token)
+        if api in OPEN_CALLER_APIS:
+            return Principal(subject=grant.subject if grant else "anonymous-caller", scopes=None)
         if grant is None or grant.expires < time.time():
             raise ApiError(401, "authError", "Invalid Credentials")
         return Principal(subject=grant.subject, scopes=grant.scopes, client_id=grant.client_id)
@@ -75,21 +81,28 @@ class Emulator:
         method, path_params = matched
         with self.state.lock:
             self.state.calls[method.id] += 1
+        delayed = False
         try:
-            self.faults.delay(method.id)
-            principal = self.principal(authorization)
+            principal = self.principal(authorization, method.api)
             _check_scopes(method, principal)
             self.quotas.check_rate(method.api, principal.subject)
             self.faults.check(method.id)
             params = parse_params(method, path_params, query)
             payload = _parse_body(body)
             call = Call(self, method, params, payload, principal)
-            if method.api in TENANT_APIS:
-                with self.quotas.concurrency(_tenant_key(self.state, principal)):
-                    result = self._handle(call)
-            else:
+            slot = (
+                self.quotas.concurrency(_tenant_key(self.state, principal))
+                if method.api in TENANT_APIS
+                else contextlib.nullcontext()
+            )
+            with slot:
+                # Added latency is server time: the call holds its concurrency slot meanwhile.
+                delayed = True
+                self.faults.delay(method.id)
                 result = self._handle(call)
         except ApiError as error:
+            if not delayed:
+                self.faults.delay(method.id)
             return Response.json(error.code, error.body())
         if result is None:
             return Response(204, b"")
