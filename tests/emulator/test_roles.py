@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from googleapiclient.errors import HttpError
-from tests.support.google_clients import directory
 
+from tests.support.google_clients import directory
 from workspace_emulator.catalog import ACCESS_SUPPORT_CASES, RESELLER_SERVICE_ID, VIEW_CUSTOMERS
 from workspace_emulator.client import ControlClient
 
@@ -23,23 +23,30 @@ def error(err: HttpError) -> tuple[int, str, str]:
     return body["code"], body["errors"][0]["reason"], body["message"]
 
 
-def new_user(control: ControlClient, email: str) -> str:
-    """A fresh Cloud Identity user, created the way users.insert creates one (no paid license)."""
-    created = control.post(
-        "users",
-        {"primaryEmail": email, "name": {"givenName": "Cara", "familyName": "Ident"}, "license": None},
+def new_user(url: str, email: str, org_unit: str = "/") -> str:
+    """A fresh Cloud Identity account, created by users.insert as portalsync creates it."""
+    admin = "admin@" + ("b.example" if email.endswith("@b.example") else "a.example")
+    body = {
+        "primaryEmail": email,
+        "name": {"givenName": "Cara", "familyName": "Ident"},
+        "password": "correct-horse-battery",
+        "orgUnitPath": org_unit,
+    }
+    return str(directory(url, admin).users().insert(body=body).execute()["id"])
+
+
+def is_delegated_admin(url: str, email: str) -> bool:
+    return bool(directory(url, "admin@a.example").users().get(userKey=email).execute()["isDelegatedAdmin"])
+
+
+def support_ou_id(url: str) -> str:
+    body = {"name": "Support", "parentOrgUnitPath": "/"}
+    return str(
+        directory(url, "admin@a.example")
+        .orgunits()
+        .insert(customerId="my_customer", body=body)
+        .execute()["orgUnitId"]
     )
-    return str(created["id"])
-
-
-def state_user(control: ControlClient, customer: str, email: str) -> dict[str, Any]:
-    users = control.get("state")["customers"][customer]["users"]
-    return next(u for u in users if u["primaryEmail"] == email)
-
-
-def root_ou_id(control: ControlClient, customer: str) -> str:
-    ous = control.get("state")["customers"][customer]["orgunits"]
-    return str(next(ou["orgUnitId"] for ou in ous if ou["orgUnitPath"] == "/"))
 
 
 def role_id(svc: Any, name: str) -> str:
@@ -185,7 +192,7 @@ def test_role_get_unknown_is_404(control: ControlClient, emulator_url: str) -> N
 def test_assignment_by_numeric_id_makes_the_user_a_delegated_admin(
     control: ControlClient, emulator_url: str
 ) -> None:
-    uid = new_user(control, "ccp1@a.example")
+    uid = new_user(emulator_url, "ccp1@a.example")
     svc = directory(emulator_url, "admin@a.example")
     rid = role_id(svc, "_RESELLER_ADMIN_ROLE")
     made = (
@@ -203,11 +210,11 @@ def test_assignment_by_numeric_id_makes_the_user_a_delegated_admin(
         svc.roleAssignments().get(customer="my_customer", roleAssignmentId=made["roleAssignmentId"]).execute()
     )
     assert got == made
-    assert state_user(control, A, "ccp1@a.example")["isDelegatedAdmin"] is True
+    assert is_delegated_admin(emulator_url, "ccp1@a.example") is True
 
 
 def test_assignment_rejects_email_and_duplicates(control: ControlClient, emulator_url: str) -> None:
-    uid = new_user(control, "ccp2@a.example")
+    uid = new_user(emulator_url, "ccp2@a.example")
     svc = directory(emulator_url, "admin@a.example")
     rid = role_id(svc, "_RESELLER_ADMIN_ROLE")
     with pytest.raises(HttpError) as err:
@@ -225,10 +232,10 @@ def test_assignment_rejects_email_and_duplicates(control: ControlClient, emulato
 
 
 def test_assignment_scoped_to_an_org_unit(control: ControlClient, emulator_url: str) -> None:
-    uid = new_user(control, "ccp3@a.example")
+    uid = new_user(emulator_url, "ccp3@a.example")
     svc = directory(emulator_url, "admin@a.example")
     rid = role_id(svc, "_HELP_DESK_ADMIN_ROLE")
-    ou = root_ou_id(control, A)
+    ou = support_ou_id(emulator_url)
     made = (
         svc.roleAssignments()
         .insert(
@@ -267,7 +274,7 @@ def test_assignment_scoped_to_an_org_unit(control: ControlClient, emulator_url: 
 def test_assignment_insert_validation(
     control: ControlClient, emulator_url: str, extra: dict[str, str], status: int, reason: str
 ) -> None:
-    uid = new_user(control, "ccp4@a.example")
+    uid = new_user(emulator_url, "ccp4@a.example")
     svc = directory(emulator_url, "admin@a.example")
     body = {
         "roleId": role_id(svc, "_RESELLER_ADMIN_ROLE"),
@@ -285,7 +292,7 @@ def test_assignments_list_filters_and_pages(control: ControlClient, emulator_url
     svc = directory(emulator_url, "admin@a.example")
     reseller = role_id(svc, "_RESELLER_ADMIN_ROLE")
     helpdesk = role_id(svc, "_HELP_DESK_ADMIN_ROLE")
-    uids = [new_user(control, f"pager{i}@a2.example") for i in range(3)]
+    uids = [new_user(emulator_url, f"pager{i}@a2.example") for i in range(3)]
     for uid in uids:
         svc.roleAssignments().insert(
             customer="my_customer", body={"roleId": reseller, "assignedTo": uid, "scopeType": "CUSTOMER"}
@@ -328,7 +335,7 @@ def test_assignments_list_filters_and_pages(control: ControlClient, emulator_url
 
 
 def test_assignment_delete_revokes_and_is_then_gone(control: ControlClient, emulator_url: str) -> None:
-    uid = new_user(control, "ccp5@a.example")
+    uid = new_user(emulator_url, "ccp5@a.example")
     svc = directory(emulator_url, "admin@a.example")
     rid = role_id(svc, "_RESELLER_ADMIN_ROLE")
     made = (
@@ -343,7 +350,7 @@ def test_assignment_delete_revokes_and_is_then_gone(control: ControlClient, emul
         == ""
     )
     assert svc.roleAssignments().list(customer="my_customer", userKey=uid).execute()["items"] == []
-    assert state_user(control, A, "ccp5@a.example")["isDelegatedAdmin"] is False
+    assert is_delegated_admin(emulator_url, "ccp5@a.example") is False
     for call in (svc.roleAssignments().get, svc.roleAssignments().delete):
         with pytest.raises(HttpError) as err:
             call(customer="my_customer", roleAssignmentId=made["roleAssignmentId"]).execute()
@@ -355,7 +362,7 @@ def test_new_user_is_not_complete_then_not_visible_then_assignable(
 ) -> None:
     """Right after users.insert Google answers 404 and then 412 until the user has propagated."""
     control.post("consistency", {"incompleteSeconds": 1.2, "getLagSeconds": 0.6})
-    uid = new_user(control, "fresh@a.example")
+    uid = new_user(emulator_url, "fresh@a.example")
     svc = directory(emulator_url, "admin@a.example")
     body = {"roleId": role_id(svc, "_RESELLER_ADMIN_ROLE"), "assignedTo": uid, "scopeType": "CUSTOMER"}
     with pytest.raises(HttpError) as err:
@@ -373,7 +380,7 @@ def test_new_user_is_not_complete_then_not_visible_then_assignable(
 
 
 def test_other_customers_admin_is_forbidden(control: ControlClient, emulator_url: str) -> None:
-    uid = new_user(control, "victim@a.example")
+    uid = new_user(emulator_url, "victim@a.example")
     a_svc = directory(emulator_url, "admin@a.example")
     rid = role_id(a_svc, "_SEED_ADMIN_ROLE")
     b_svc = directory(emulator_url, "admin@b.example")
@@ -411,7 +418,7 @@ def test_my_customer_is_the_callers_own_tenant(control: ControlClient, emulator_
 
 
 def test_non_admin_caller_is_forbidden(control: ControlClient, emulator_url: str) -> None:
-    new_user(control, "plain@a.example")
+    new_user(emulator_url, "plain@a.example")
     with pytest.raises(HttpError) as err:
         directory(emulator_url, "plain@a.example").roles().list(customer="my_customer").execute()
     assert error(err.value)[:2] == (403, "forbidden")

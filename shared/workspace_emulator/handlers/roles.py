@@ -145,10 +145,13 @@ def _refresh_admin_flags(customer: Customer, record: UserRecord, super_role: boo
         for a in customer.role_assignments.values()
         if a["assignedTo"] == record.id and a["roleId"] in customer.roles
     ]
+    resource = record.resource
     if super_role:
-        record.resource["isAdmin"] = any(held)
+        resource["isAdmin"] = any(held)
     else:
-        record.resource["isDelegatedAdmin"] = not all(held)
+        resource["isDelegatedAdmin"] = not all(held)
+    resource.pop("etag", None)
+    resource["etag"] = etag(resource)
 
 
 @handles("directory.roleAssignments.insert")
