@@ -35,6 +35,8 @@ def _get(customer: Customer, key: str) -> dict[str, Any]:
     ou = resolve(customer, key)
     if ou is None:
         raise _ou_not_found()
+    if "etag" not in ou:  # the root is made with the customer, outside this module
+        ou["etag"] = etag(ou)
     return ou
 
 
