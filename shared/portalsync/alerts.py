@@ -1,0 +1,225 @@
+"""Findings become alerts: one per dedup key, opened once, counted while it lasts, resolved when it clears.
+
+Pure: the service passes in a run's findings, the alerts currently open and the scope the run covered, and
+stores what comes back. Keeping the lifecycle here is what makes "one alert mail per condition, not one per
+retry" and "a run for account X resolves only X's alerts" testable with plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, Literal
+
+from portalsync.actions import Finding, FindingKind
+
+Locale = Literal["ja", "en"]
+LOCALES: tuple[Locale, ...] = ("en", "ja")
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"  # nobody new gets portal access until an admin acts
+    WARNING = "warning"  # one person or domain is affected, or money is being spent
+    INFO = "info"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+SEVERITY: Mapping[FindingKind, Severity] = {
+    FindingKind.CI_FREE_NOT_SUBSCRIBED: Severity.CRITICAL,
+    FindingKind.CI_FREE_CAP_REACHED: Severity.CRITICAL,
+    FindingKind.ROLE_UNRESOLVABLE: Severity.CRITICAL,
+    FindingKind.PRIVILEGES_UNRESOLVABLE: Severity.CRITICAL,
+    FindingKind.ACCOUNT_UNREACHABLE: Severity.CRITICAL,
+    FindingKind.REMOVAL_GUARD: Severity.WARNING,
+    FindingKind.PAID_LICENSE_ASSIGNED: Severity.WARNING,
+    FindingKind.CI_FREE_MISSING: Severity.WARNING,
+    FindingKind.ACCOUNT_CONFLICT: Severity.WARNING,
+    FindingKind.ACTION_FAILED: Severity.WARNING,
+    FindingKind.INVALID_INPUT: Severity.INFO,
+}
+
+#: The fix in words for a finding, per locale; None when there are no console steps to give.
+RemedyText = Callable[[Finding, Locale], str | None]
+
+
+def no_remedy(finding: Finding, locale: Locale) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Alert:
+    key: str
+    kind: FindingKind
+    account_id: str
+    severity: Severity
+    detail: str
+    first_seen: str
+    last_seen: str
+    count: int  # runs that reported it
+    status: AlertStatus = AlertStatus.OPEN
+    domain: str | None = None
+    person_id: str | None = None
+    email: str | None = None
+    suggestion: str | None = None
+    fix: Mapping[str, str] | None = None  # locale -> console steps in words
+    resolved_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **vars(self),
+            "kind": self.kind.value,
+            "severity": self.severity.value,
+            "status": self.status.value,
+            "fix": dict(self.fix) if self.fix else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Alert:
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(
+            **{
+                **fields,
+                "kind": FindingKind(data["kind"]),
+                "severity": Severity(data["severity"]),
+                "status": AlertStatus(data["status"]),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a run looked at: one account, or (onboarding) one person within it."""
+
+    account_id: str
+    person_id: str | None = None
+
+    def covers(self, alert: Alert) -> bool:
+        if alert.account_id != self.account_id:
+            return False
+        return self.person_id is None or alert.person_id == self.person_id
+
+
+@dataclass(frozen=True)
+class AlertChanges:
+    opened: tuple[Alert, ...] = ()  # one alert mail each
+    updated: tuple[Alert, ...] = ()  # still present: count and last_seen moved on
+    resolved: tuple[Alert, ...] = ()
+
+    @property
+    def to_write(self) -> tuple[Alert, ...]:
+        return self.opened + self.updated + self.resolved
+
+
+def _fix(finding: Finding, remedy: RemedyText) -> dict[str, str] | None:
+    texts: dict[str, str] = {}
+    for locale in LOCALES:
+        try:
+            text = remedy(finding, locale)
+        except (KeyError, LookupError, ValueError):
+            text = None  # a kind without steps yet must not stop the alert itself
+        if text:
+            texts[locale] = text
+    return texts or None
+
+
+def _new(finding: Finding, now: str, remedy: RemedyText) -> Alert:
+    return Alert(
+        key=finding.dedup_key,
+        kind=finding.kind,
+        account_id=finding.account_id,
+        severity=SEVERITY.get(finding.kind, Severity.WARNING),
+        detail=finding.detail,
+        first_seen=now,
+        last_seen=now,
+        count=1,
+        domain=finding.domain,
+        person_id=finding.person_id,
+        email=finding.email,
+        suggestion=finding.suggestion,
+        fix=_fix(finding, remedy),
+    )
+
+
+def reconcile_alerts(
+    findings: Iterable[Finding],
+    open_alerts: Iterable[Alert],
+    scopes: Sequence[Scope],
+    now: str,
+    remedy: RemedyText = no_remedy,
+) -> AlertChanges:
+    """Open, bump or resolve alerts for one run.
+
+    An open alert missing from this run's findings is resolved only if one of `scopes` covers it, and not
+    when the run could not reach its account (absence there proves nothing).
+    """
+    latest: dict[str, Finding] = {}
+    for finding in findings:
+        latest[finding.dedup_key] = finding  # several findings with one key in a run count once
+    unreachable = {f.account_id for f in latest.values() if f.kind is FindingKind.ACCOUNT_UNREACHABLE}
+    current = {alert.key: alert for alert in open_alerts if alert.status is AlertStatus.OPEN}
+    opened: list[Alert] = []
+    updated: list[Alert] = []
+    resolved: list[Alert] = []
+    for key, finding in latest.items():
+        alert = current.get(key)
+        if alert is None:
+            opened.append(_new(finding, now, remedy))
+        else:
+            updated.append(
+                replace(
+                    alert,
+                    last_seen=now,
+                    count=alert.count + 1,
+                    detail=finding.detail,
+                    email=finding.email or alert.email,
+                    suggestion=finding.suggestion,
+                )
+            )
+    for key, alert in current.items():
+        if key in latest or alert.account_id in unreachable:
+            continue
+        if any(scope.covers(alert) for scope in scopes):
+            resolved.append(replace(alert, status=AlertStatus.RESOLVED, resolved_at=now))
+    return AlertChanges(tuple(opened), tuple(updated), tuple(resolved))
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The nightly summary: what appeared, what is still open, what cleared since the last digest."""
+
+    since: str
+    new: tuple[Alert, ...]
+    still_open: tuple[Alert, ...]
+    resolved: tuple[Alert, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.new or self.still_open or self.resolved)
+
+
+def _order(alert: Alert) -> tuple[int, str, str]:
+    rank = list(Severity).index(alert.severity)
+    return rank, alert.account_id, alert.key
+
+
+def digest(alerts: Iterable[Alert], since: str) -> Digest:
+    """Split alerts (open, and those resolved recently) by what changed after `since` (ISO 8601, UTC)."""
+    new: list[Alert] = []
+    still_open: list[Alert] = []
+    resolved: list[Alert] = []
+    for alert in alerts:
+        if alert.status is AlertStatus.OPEN:
+            (new if alert.first_seen >= since else still_open).append(alert)
+        elif alert.resolved_at is not None and alert.resolved_at >= since:
+            resolved.append(alert)
+    return Digest(
+        since,
+        tuple(sorted(new, key=_order)),
+        tuple(sorted(still_open, key=_order)),
+        tuple(sorted(resolved, key=_order)),
+    )
