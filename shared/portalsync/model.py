@@ -173,3 +173,5 @@ class DesiredAccount(Strict):
     locale: Literal["ja", "en"]
     #: the person's own Workspace address is on this domain: that account only gets the role
     own_account: bool = False
+    #: the username before the naming template, so a conflict can suggest an override for it
+    username: str | None = None
