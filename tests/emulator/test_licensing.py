@@ -297,16 +297,16 @@ def test_other_customers_admin_and_non_admins_are_forbidden(
 
 
 def test_license_calls_on_a_fresh_user_are_not_complete(control: ControlClient, emulator_url: str) -> None:
-    control.post("consistency", {"incompleteSeconds": 0.8})
-    new_user(emulator_url, "fresh@a.example")
     svc = lic(emulator_url)
+    control.post("consistency", {"incompleteSeconds": 1.5})
+    new_user(emulator_url, "fresh@a.example")
     for request in (
         svc.get(productId=CI_PRODUCT, skuId=CI_SKU, userId="fresh@a.example"),
         svc.insert(productId=APPS, skuId=STARTER, body={"userId": "fresh@a.example"}),
         svc.delete(productId=CI_PRODUCT, skuId=CI_SKU, userId="fresh@a.example"),
     ):
         assert fails(request) == (412, "conditionNotMet", "User creation is not complete.")
-    time.sleep(0.9)
+    time.sleep(1.6)
     assert svc.get(productId=CI_PRODUCT, skuId=CI_SKU, userId="fresh@a.example").execute()["userId"]
     assert (
         svc.insert(productId=APPS, skuId=STARTER, body={"userId": "fresh@a.example"}).execute()["skuId"]

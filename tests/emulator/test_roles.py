@@ -361,18 +361,20 @@ def test_new_user_is_not_complete_then_not_visible_then_assignable(
     control: ControlClient, emulator_url: str
 ) -> None:
     """Right after users.insert Google answers 404 and then 412 until the user has propagated."""
-    control.post("consistency", {"incompleteSeconds": 1.2, "getLagSeconds": 0.6})
-    uid = new_user(emulator_url, "fresh@a.example")
     svc = directory(emulator_url, "admin@a.example")
-    body = {"roleId": role_id(svc, "_RESELLER_ADMIN_ROLE"), "assignedTo": uid, "scopeType": "CUSTOMER"}
+    rid = role_id(svc, "_RESELLER_ADMIN_ROLE")
+    control.post("consistency", {"incompleteSeconds": 2.0, "getLagSeconds": 1.0})
+    started = time.monotonic()
+    uid = new_user(emulator_url, "fresh@a.example")
+    body = {"roleId": rid, "assignedTo": uid, "scopeType": "CUSTOMER"}
     with pytest.raises(HttpError) as err:
         svc.roleAssignments().insert(customer="my_customer", body=body).execute()
     assert error(err.value)[:2] == (404, "notFound")
-    time.sleep(0.7)
+    time.sleep(max(0.0, 1.1 - (time.monotonic() - started)))
     with pytest.raises(HttpError) as err:
         svc.roleAssignments().insert(customer="my_customer", body=body).execute()
     assert error(err.value) == (412, "conditionNotMet", "User creation is not complete.")
-    time.sleep(0.6)
+    time.sleep(max(0.0, 2.05 - (time.monotonic() - started)))
     assert svc.roleAssignments().insert(customer="my_customer", body=body).execute()["assignedTo"] == uid
 
 
