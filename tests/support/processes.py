@@ -75,3 +75,12 @@ def start_workspace_emulator(log_dir: Path) -> tuple[Server, str]:
         log_dir / "workspace-emulator.log",
     )
     return server, url
+
+
+def start_firestore_emulator(log_dir: Path) -> tuple[Server, str]:
+    """Google's Firestore emulator jar (from the installed Cloud SDK); returns the server and host:port."""
+    from portalsync.local_stack import firestore_argv
+
+    port = free_port()
+    server = Server(firestore_argv(port), f"http://127.0.0.1:{port}/", log_dir / "firestore-emulator.log")
+    return server, f"127.0.0.1:{port}"

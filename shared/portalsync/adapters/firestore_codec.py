@@ -1,0 +1,74 @@
+"""How portalsync's records look as Firestore documents, and back.
+
+Kept apart from the store so the field names live in one place: the Cloud Console, the `status` command and
+the store all read the same shapes. Documents are plain JSON-like maps; no secret ever has a field here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from portalsync.actions import Finding
+from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
+
+_RECORD_FIELDS = {f.name for f in dataclasses.fields(ProvisioningRecord)}
+#: the alert fields that make an alert "changed" (and so worth a write)
+ALERT_CONTENT = ("kind", "account_id", "domain", "person_id", "detail", "suggestion", "status")
+
+
+def safe_id(key: str) -> str:
+    """A Firestore-safe document id for a key that may contain `/` (reversible, still readable)."""
+    return key.replace("%", "%25").replace("/", "%2F")
+
+
+def record_to_doc(record: ProvisioningRecord) -> dict[str, Any]:
+    doc = dataclasses.asdict(record)
+    doc["status"] = record.status.value
+    return doc
+
+
+def record_from_doc(data: Mapping[str, Any]) -> ProvisioningRecord:
+    """Unknown fields (added by a newer version) are ignored rather than failing the whole account."""
+    values = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
+    values["status"] = AccountStatus(values["status"])
+    return ProvisioningRecord(**values)
+
+
+def run_to_doc(run: RunRecord) -> dict[str, Any]:
+    return dataclasses.asdict(run)
+
+
+def run_from_doc(data: Mapping[str, Any]) -> RunRecord:
+    names = {f.name for f in dataclasses.fields(RunRecord)}
+    return RunRecord(**{k: v for k, v in data.items() if k in names})
+
+
+def alert_doc(finding: Finding, existing: Mapping[str, Any] | None, now: str) -> dict[str, Any] | None:
+    """The alert document to write for a finding, or None when the stored one already says the same.
+
+    `last_seen` and `count` advance at most once per day (UTC date), so a nightly sync that sees the same
+    finding again costs one write a day and a repeated sync on the same day costs none.
+    """
+    doc: dict[str, Any] = {
+        "kind": finding.kind.value,
+        "account_id": finding.account_id,
+        "domain": finding.domain,
+        "person_id": finding.person_id,
+        "detail": finding.detail,
+        "suggestion": finding.suggestion,
+        "status": "open",
+    }
+    if existing is None:
+        return {**doc, "first_seen": now, "last_seen": now, "count": 1}
+    same = all(existing.get(k) == doc[k] for k in ALERT_CONTENT)
+    same_day = str(existing.get("last_seen", ""))[:10] == now[:10]
+    if same and same_day:
+        return None
+    return {
+        **doc,
+        "first_seen": existing.get("first_seen", now),
+        "last_seen": now,
+        "count": int(existing.get("count", 0)) + 1,
+    }

@@ -1,0 +1,127 @@
+"""FirestoreStore on Google's Firestore emulator: validation, change-only writes, alerts, approvals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from portalsync import names
+from portalsync.actions import Finding, FindingKind
+from portalsync.adapters.firestore_store import FirestoreStore
+from portalsync.ports import Approval, ValidationIssue
+from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
+
+pytestmark = pytest.mark.integration
+
+ACCOUNT = {"customer_id": "C01aaaaaa", "admin_subject": "admin@a.example", "domains": ["a.example"]}
+PERSON = {"given_name": "太郎", "family_name": "山田", "workspace_email": "taro@corp.example"}
+
+
+class Day:
+    def __init__(self) -> None:
+        self.value = "2030-01-01T00:00:00+00:00"
+
+    def __call__(self) -> str:
+        return self.value
+
+
+@pytest.fixture
+def store(firestore_client: Any) -> FirestoreStore:
+    return FirestoreStore(firestore_client, now=Day())
+
+
+def test_desired_state_is_validated_and_bad_documents_are_reported(
+    store: FirestoreStore, firestore_client: Any
+) -> None:
+    db = firestore_client
+    db.collection(names.COL_ACCOUNTS).document("acme").set(
+        {**ACCOUNT, "removal_approval": {"max_removals": 3, "approved_by": "boss@a.example"}}
+    )
+    db.collection(names.COL_ACCOUNTS).document("broken").set({**ACCOUNT, "customer_id": "nope"})
+    db.collection(names.COL_PEOPLE).document("taro").set(PERSON)
+    db.collection(names.COL_PEOPLE).document("bad").set({**PERSON, "workspace_email": "not-mail"})
+    db.collection(names.COL_PEOPLE).document("other").set({**PERSON, "person_id": "someone-else"})
+    db.collection(names.COL_SETTINGS).document(names.SETTINGS_DOC).set({"guard_max_count": 2})
+
+    desired = store.load_desired()
+
+    assert [a.account_id for a in desired.accounts] == ["acme"]
+    assert [p.person_id for p in desired.people] == ["taro"]
+    assert desired.people[0].family_name == "山田"
+    assert desired.settings.guard_max_count == 2
+    found = {(i.source, i.field) for i in desired.issues}
+    assert found == {
+        ("reseller_accounts/broken", "customer_id"),
+        ("people/bad", "workspace_email"),
+        ("people/other", "person_id"),
+    }
+    assert store.writes == 0  # loading is read-only
+
+
+def test_records_are_written_only_when_changed(store: FirestoreStore, firestore_client: Any) -> None:
+    record = ProvisioningRecord("acme", "taro", "a.example", "taro@a.example", AccountStatus.PENDING)
+    assert store.save_records("acme", [record]) == 1
+    assert store.save_records("acme", [record]) == 0
+    fresh = FirestoreStore(firestore_client)
+    assert fresh.load_records("acme") == {"taro@a.example": record}
+    later = ProvisioningRecord(
+        "acme", "taro", "a.example", "taro@a.example", AccountStatus.PENDING, updated_at="later"
+    )
+    assert fresh.save_records("acme", [later]) == 0  # only the timestamp differs
+    done = ProvisioningRecord(
+        "acme", "taro", "a.example", "taro@a.example", AccountStatus.PROVISIONED, user_id="u1"
+    )
+    assert fresh.save_records("acme", [done]) == 1
+    assert fresh.writes_by_collection[names.COL_ACCOUNT_STATE] == 1
+
+
+def test_many_records_go_in_batches(store: FirestoreStore) -> None:
+    records = [
+        ProvisioningRecord("acme", f"p{i}", "a.example", f"p{i}@a.example", AccountStatus.PENDING)
+        for i in range(1100)
+    ]
+    assert store.save_records("acme", records) == 1100
+    assert len(store.load_records("acme")) == 1100
+
+
+def test_findings_become_alerts_written_once_a_day(store: FirestoreStore, firestore_client: Any) -> None:
+    finding = Finding(
+        FindingKind.ACCOUNT_CONFLICT, "acme", "taken", domain="a.example", person_id="taro", suggestion="t2"
+    )
+    store.record_findings("acme", [finding, finding])
+    store.record_findings("acme", [finding])
+    assert store.writes_by_collection[names.COL_ALERTS] == 1
+    doc_id = "account_conflict%2Facme%2Fa.example%2Ftaro"
+    alert = firestore_client.collection(names.COL_ALERTS).document(doc_id).get().to_dict()
+    assert alert["status"] == "open"
+    assert alert["count"] == 1
+    assert alert["suggestion"] == "t2"
+    assert isinstance(store._now, Day)
+    store._now.value = "2030-01-02T00:00:00+00:00"
+    store.record_findings("acme", [finding])
+    alert = firestore_client.collection(names.COL_ALERTS).document(doc_id).get().to_dict()
+    assert (alert["count"], alert["first_seen"][:10], alert["last_seen"][:10]) == (
+        2,
+        "2030-01-01",
+        "2030-01-02",
+    )
+
+
+def test_issues_runs_and_approvals(store: FirestoreStore, firestore_client: Any) -> None:
+    issues = [ValidationIssue("roster.csv row 3", "workspace_email", "not an e-mail address")]
+    store.record_issues(issues)
+    store.record_issues(issues)
+    assert store.writes_by_collection[names.COL_VALIDATION] == 1
+
+    store.save_run(RunRecord("r1", "cli", "acme", "2030-01-01T00:00:00+00:00"))
+    store.save_run(RunRecord("r2", "cli", "acme", "2030-01-02T00:00:00+00:00"))
+    assert [r.run_id for r in store.recent_runs("acme")] == ["r2", "r1"]
+
+    firestore_client.collection(names.COL_ACCOUNTS).document("acme").set(ACCOUNT)
+    assert store.approval("acme") is None
+    store.save_approval(Approval("acme", 4, "boss@a.example"))
+    assert store.approval("acme") == Approval("acme", 4, "boss@a.example")
+    assert len(store.load_desired().accounts) == 1  # the approval is not desired state
+    store.consume_approval("acme")
+    assert store.approval("acme") is None
