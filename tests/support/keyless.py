@@ -62,7 +62,7 @@ def blob_signed_credentials(
     )
 
 
-class SignJwtCredentials(service_account.Credentials):  # type: ignore[misc]
+class SignJwtCredentials(service_account.Credentials):
     """Delegated credentials whose grant assertion IAM `signJwt` signs, as GAM's signjwt credentials do."""
 
     def __init__(self, iam: Any, email: str, token_uri: str, scopes: list[str], subject: str) -> None:

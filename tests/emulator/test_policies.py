@@ -1,0 +1,152 @@
+"""Quotas, concurrency, faults, latency, call counters and reset, as google-api-python-client sees them."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+from googleapiclient.errors import HttpError
+
+from tests.support.google_clients import directory, licensing
+from workspace_emulator.client import ControlClient
+
+pytestmark = pytest.mark.emulator
+
+CUSTOMER_A = "C01aaaaaa"
+
+
+def error_of(call: Any) -> tuple[int, str, str]:
+    """(status, reason, error domain) of a call that must fail."""
+    with pytest.raises(HttpError) as caught:
+        call.execute()
+    first = json.loads(caught.value.content)["error"]["errors"][0]
+    return caught.value.resp.status, first["reason"], first["domain"]
+
+
+def get_admin(svc: Any) -> Any:
+    return svc.users().get(userKey="admin@a.example")
+
+
+def test_directory_quota_exhausts_per_user_then_recovers(control: ControlClient, emulator_url: str) -> None:
+    # 6 a minute at ten times speed: one call a second, a burst of one
+    control.post("quotas", {"directoryPerMinute": 6, "timeScale": 10})
+    svc = directory(emulator_url, "admin@a.example")
+    get_admin(svc).execute()
+    assert error_of(get_admin(svc)) == (403, "userRateLimitExceeded", "usageLimits")
+    # the quota is per user: another admin still has its own
+    directory(emulator_url, "admin@b.example").users().get(userKey="admin@b.example").execute()
+    time.sleep(1.1)
+    assert get_admin(svc).execute()["primaryEmail"] == "admin@a.example"
+
+
+def test_licensing_quota_answers_503(control: ControlClient, emulator_url: str) -> None:
+    control.post("quotas", {"licensingPerMinute": 6, "timeScale": 10})
+    svc = licensing(emulator_url, "admin@a.example")
+
+    def list_free() -> Any:
+        return svc.licenseAssignments().listForProduct(productId="101001", customerId=CUSTOMER_A)
+
+    list_free().execute()
+    assert error_of(list_free())[:2] == (503, "backendError")
+    time.sleep(1.1)
+    list_free().execute()
+
+
+def test_per_customer_concurrency_answers_429(control: ControlClient, emulator_url: str) -> None:
+    control.post("quotas", {"concurrentPerCustomer": 2})
+    control.post("latency", {"method": "directory.users.get", "ms": 400})
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(5)
+
+    def call(subject: str) -> None:
+        svc = directory(emulator_url, subject)  # one client per thread: httplib2 is not thread-safe
+        start.wait()
+        try:
+            svc.users().get(userKey=subject).execute()
+            result = "200" if subject.endswith("a.example") else "b-ok"
+        except HttpError as error:
+            result = f"{error.resp.status} {json.loads(error.content)['error']['errors'][0]['reason']}"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=call, args=("admin@a.example",)) for _ in range(4)]
+    threads.append(threading.Thread(target=call, args=("admin@b.example",)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["200", "200", "429 rateLimitExceeded", "429 rateLimitExceeded", "b-ok"]
+    # the slots are free again afterwards
+    get_admin(directory(emulator_url, "admin@a.example")).execute()
+
+
+def test_queued_faults_fail_the_next_calls_then_clear(control: ControlClient, emulator_url: str) -> None:
+    control.post(
+        "faults",
+        {"method": "directory.users.get", "count": 2, "status": 412, "reason": "conditionNotMet"},
+    )
+    svc = directory(emulator_url, "admin@a.example")
+    svc.domains().list(customer="my_customer").execute()  # other methods are untouched
+    assert error_of(get_admin(svc)) == (412, "conditionNotMet", "global")
+    assert error_of(get_admin(svc))[:2] == (412, "conditionNotMet")
+    assert get_admin(svc).execute()["isAdmin"] is True
+    assert control.post("faults", {})["pending"] == []
+
+
+def test_random_5xx_rate(control: ControlClient, emulator_url: str) -> None:
+    control.post("faults", {"random5xxRate": 0.5, "seed": 7})
+    svc = directory(emulator_url, "admin@a.example")
+    statuses = []
+    for _ in range(40):
+        try:
+            get_admin(svc).execute()
+            statuses.append(200)
+        except HttpError as error:
+            statuses.append(error.resp.status)
+    assert set(statuses) == {200, 503}
+    assert 8 <= statuses.count(503) <= 32
+    control.delete("faults")
+    get_admin(svc).execute()
+
+
+def test_added_latency_is_measurable_and_per_method(control: ControlClient, emulator_url: str) -> None:
+    control.post("latency", {"method": "directory.users.get", "ms": 300})
+    svc = directory(emulator_url, "admin@a.example")
+    started = time.monotonic()
+    get_admin(svc).execute()
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    svc.domains().list(customer="my_customer").execute()
+    assert time.monotonic() - started < 0.3
+
+
+def test_calls_are_counted_by_method_id_and_can_be_cleared(control: ControlClient, emulator_url: str) -> None:
+    control.delete("calls")
+    svc = directory(emulator_url, "admin@a.example")
+    get_admin(svc).execute()
+    get_admin(svc).execute()
+    svc.domains().list(customer="my_customer").execute()
+    error_of(svc.users().get(userKey="nobody@a.example"))  # failures count too
+    assert control.calls() == {"directory.users.get": 3, "directory.domains.list": 1}
+    control.delete("calls")
+    assert control.calls() == {}
+
+
+def test_reset_forgets_tenants_policies_and_counters(control: ControlClient, emulator_url: str) -> None:
+    control.post("quotas", {"directoryPerMinute": 1})
+    control.post("faults", {"method": "*", "count": 5})
+    control.post("latency", {"ms": 50})
+    control.reset()
+    assert control.calls() == {}
+    assert control.get("state")["customers"] == {}
+    assert control.post("faults", {}) == {"pending": [], "random5xxRate": 0.0}
+    control.add_customer(CUSTOMER_A, ["a.example"], "admin@a.example")
+    svc = directory(emulator_url, "admin@a.example")
+    started = time.monotonic()
+    for _ in range(3):  # no quota, no faults, no latency any more
+        get_admin(svc).execute()
+    assert time.monotonic() - started < 0.15
