@@ -6,6 +6,7 @@ privileges by name through these calls and keys assignments on the numeric user 
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from workspace_emulator import accounts
@@ -31,7 +32,8 @@ def _role(customer: Customer, role_id: Any) -> dict[str, Any]:
 
 
 def _listing(kind: str, items: list[Any], next_token: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": kind, "etag": etag((kind, items)), "items": items}
+    """A private copy: responses are serialised after the state lock is released."""
+    out: dict[str, Any] = {"kind": kind, "etag": etag((kind, items)), "items": copy.deepcopy(items)}
     if next_token:
         out["nextPageToken"] = next_token
     return out
@@ -47,7 +49,7 @@ def roles_list(call: Call) -> dict[str, Any]:
 @handles("directory.roles.get")
 def roles_get(call: Call) -> dict[str, Any]:
     customer = call.customer(call.params["customer"])
-    return _role(customer, call.params["roleId"])
+    return copy.deepcopy(_role(customer, call.params["roleId"]))
 
 
 @handles("directory.roles.insert")
@@ -72,7 +74,8 @@ def roles_insert(call: Call) -> dict[str, Any]:
         cleaned.append({"serviceId": pair[0], "privilegeName": pair[1]})
     if accounts.role_by_name(customer, name) is not None:
         raise duplicate()
-    return accounts.add_role(call.state, customer, name, str(body.get("roleDescription", "")), cleaned)
+    role = accounts.add_role(call.state, customer, name, str(body.get("roleDescription", "")), cleaned)
+    return copy.deepcopy(role)
 
 
 @handles("directory.privileges.list")
@@ -106,11 +109,11 @@ def assignments_get(call: Call) -> dict[str, Any]:
     found = customer.role_assignments.get(call.params["roleAssignmentId"])
     if found is None:
         raise not_found("roleAssignmentId")
-    return found
+    return copy.deepcopy(found)
 
 
 def _assignee(call: Call, customer: Customer, assigned_to: Any) -> UserRecord:
-    """`assignedTo` is the numeric id only: GAM resolves e-mails with users.get first, and so must we."""
+    """`assignedTo` takes the numeric id only; clients resolve an e-mail with users.get first, as GAM does."""
     if not isinstance(assigned_to, str) or not assigned_to:
         raise _required("assignedTo")
     if not assigned_to.isdigit():
@@ -168,7 +171,7 @@ def assignments_insert(call: Call) -> dict[str, Any]:
         call.state, customer, role["roleId"], record.id, scope, org_unit
     )
     _refresh_admin_flags(customer, record, bool(role["isSuperAdminRole"]))
-    return assignment
+    return copy.deepcopy(assignment)
 
 
 @handles("directory.roleAssignments.delete")
