@@ -1,0 +1,151 @@
+# Cloud Functions gen2, one per entry point in local.functions (names.FUNCTIONS), all built from one bundle.
+
+locals {
+  # Defaults per entry point; var.function_settings overrides single fields. Event-driven gen2 functions may run
+  # at most 540 s. max_instances bounds the Admin SDK calls in flight: Directory quotas are per project, shared by
+  # every reseller account.
+  function_defaults = {
+    nightly_sync            = { memory = "256M", timeout_seconds = 120, max_instances = 1 }  # fan-out only
+    sync_account            = { memory = "512M", timeout_seconds = 540, max_instances = 10 } # one account's reconcile
+    onboard                 = { memory = "512M", timeout_seconds = 540, max_instances = 5 }
+    onboard_on_roster_write = { memory = "256M", timeout_seconds = 120, max_instances = 5 }
+    drain_outbox            = { memory = "256M", timeout_seconds = 300, max_instances = 3 } # mail rate limits
+    status                  = { memory = "256M", timeout_seconds = 60, max_instances = 2 }
+  }
+  function_settings = {
+    for name, defaults in local.function_defaults : name => merge(
+      defaults,
+      { for field, value in lookup(var.function_settings, name, {}) : field => value if value != null },
+    )
+  }
+
+  event_types = {
+    pubsub    = "google.cloud.pubsub.topic.v1.messagePublished"
+    firestore = "google.cloud.firestore.document.v1.written"
+  }
+
+  # What the code reads at run time. Topic names are passed although the code also knows them, so a renamed
+  # topic in a second deployment (staging) needs no code change.
+  function_environment = merge(
+    {
+      GOOGLE_CLOUD_PROJECT          = var.project_id
+      PORTALSYNC_FIRESTORE_DATABASE = google_firestore_database.this.name
+      # Keyless domain-wide delegation: the functions sign JWTs as this account through IAM Credentials.
+      PORTALSYNC_SERVICE_ACCOUNT = google_service_account.runtime.email
+      PORTALSYNC_MAIL_TRANSPORT  = var.mail_transport
+      PORTALSYNC_MAIL_SENDER     = var.mail_sender
+      PORTALSYNC_SMTP_HOST       = var.smtp_host
+      PORTALSYNC_SMTP_PORT       = tostring(var.smtp_port)
+      PORTALSYNC_SMTP_USERNAME   = var.smtp_username
+      LOG_EXECUTION_ID           = "true" # ties log lines to one invocation
+    },
+    { for role, name in local.topics : "PORTALSYNC_TOPIC_${upper(role)}" => name },
+    var.extra_environment,
+  )
+}
+
+# Function sources. Object names carry the bundle's hash, so a changed bundle is a new object and redeploys the
+# functions, and an unchanged one deploys nothing.
+resource "google_storage_bucket" "sources" {
+  #checkov:skip=CKV_GCP_62:Holds only build inputs made from git (no user data); Cloud Audit Logs record access.
+  #checkov:skip=CKV_GCP_78:Objects are content-addressed and rebuilt from git; versions would repeat the bytes.
+  project                     = var.project_id
+  name                        = "${var.project_id}-portalsync-sources"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+
+  # Functions gen2 build their image once; the zip is not read again, and every deploy uploads a new one.
+  lifecycle_rule {
+    condition {
+      age = 90
+    }
+    action {
+      type = "Delete"
+    }
+  }
+}
+
+resource "google_storage_bucket_object" "bundle" {
+  name   = "functions/portalsync-${filemd5(var.bundle_zip)}.zip"
+  bucket = google_storage_bucket.sources.name
+  source = var.bundle_zip
+}
+
+resource "google_cloudfunctions2_function" "this" {
+  for_each = local.functions
+
+  project     = var.project_id
+  location    = var.region
+  name        = "portalsync-${replace(each.key, "_", "-")}"
+  description = "portalsync ${each.key} (${each.value.trigger} trigger)"
+
+  build_config {
+    runtime     = "python311"
+    entry_point = each.key
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.bundle.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory               = local.function_settings[each.key].memory
+    timeout_seconds                = local.function_settings[each.key].timeout_seconds
+    max_instance_count             = local.function_settings[each.key].max_instances
+    service_account_email          = google_service_account.runtime.email
+    all_traffic_on_latest_revision = true
+    environment_variables          = local.function_environment
+
+    # Event deliveries from Pub/Sub and Eventarc count as internal traffic; only status is called from outside,
+    # and then only with an identity token of a member of var.status_invokers.
+    ingress_settings = each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
+
+    # The SMTP password only when SMTP is the transport: mounting a secret with no version would fail the deploy.
+    dynamic "secret_environment_variables" {
+      for_each = var.mail_transport == "smtp" ? [google_secret_manager_secret.smtp_password] : []
+      content {
+        key        = "PORTALSYNC_SMTP_PASSWORD"
+        project_id = var.project_id
+        secret     = secret_environment_variables.value.secret_id
+        version    = "latest"
+      }
+    }
+  }
+
+  # Pub/Sub and Firestore functions get an Eventarc trigger; HTTP ones none.
+  dynamic "event_trigger" {
+    for_each = each.value.trigger == "http" ? [] : [each.value]
+    content {
+      event_type = local.event_types[event_trigger.value.trigger]
+      # Eventarc Firestore triggers must sit in the database's location.
+      trigger_region        = event_trigger.value.trigger == "firestore" ? var.firestore_location : var.region
+      pubsub_topic          = event_trigger.value.trigger == "pubsub" ? google_pubsub_topic.this[event_trigger.value.target].id : null
+      service_account_email = google_service_account.runtime.email
+      # Failures are retried (with backoff, then dead-lettered: dead_letters.tf); the code raises only for
+      # errors worth retrying and records permanent ones itself.
+      retry_policy = "RETRY_POLICY_RETRY"
+
+      dynamic "event_filters" {
+        for_each = event_trigger.value.trigger == "firestore" ? {
+          database = google_firestore_database.this.name
+          document = event_trigger.value.target
+        } : {}
+        content {
+          attribute = event_filters.key
+          value     = event_filters.value
+          # The document filter is a path pattern (people/{personId}), not one document.
+          operator = event_filters.key == "document" ? "match-path-pattern" : null
+        }
+      }
+    }
+  }
+
+  depends_on = [
+    google_project_service.enabled,
+    google_project_iam_member.runtime_event_receiver,
+    google_secret_manager_secret_iam_member.runtime_reads_smtp_password,
+  ]
+}

@@ -1,0 +1,35 @@
+# The names code, infra and CI share. This is a mirror of shared/portalsync/names.py, which Terraform cannot
+# import; tests/unit/test_infra.py fails as soon as the two disagree, so edit both together.
+locals {
+  # Pub/Sub topics, by role.
+  topics = {
+    nightly      = "portalsync-nightly"
+    sync_account = "portalsync-sync-account"
+    onboard      = "portalsync-onboard"
+    dead_letter  = "portalsync-dead-letter"
+  }
+
+  # Entry points in functions/main.py and what triggers each (names.FUNCTIONS): a topic name for "pubsub", a
+  # document path pattern for "firestore", nothing for "http".
+  functions = {
+    nightly_sync            = { trigger = "pubsub", target = "portalsync-nightly" }
+    sync_account            = { trigger = "pubsub", target = "portalsync-sync-account" }
+    onboard                 = { trigger = "pubsub", target = "portalsync-onboard" }
+    onboard_on_roster_write = { trigger = "firestore", target = "people/{personId}" }
+    drain_outbox            = { trigger = "firestore", target = "outbox/{messageId}" }
+    status                  = { trigger = "http", target = "" }
+  }
+
+  # Composite indexes the store's queries need (names.COMPOSITE_INDEXES). The emulator never asks for them, so
+  # a missing one would only show in production, as FAILED_PRECONDITION.
+  composite_indexes = {
+    runs_by_account = {
+      collection = "runs"
+      fields     = [["account_id", "ASCENDING"], ["started_at", "DESCENDING"]]
+    }
+    alerts_by_status = {
+      collection = "alerts"
+      fields     = [["status", "ASCENDING"], ["last_seen", "DESCENDING"]]
+    }
+  }
+}
