@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from portalsync.actions import Finding
+from portalsync.alerts import SEVERITY, Severity
 from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
 
 _RECORD_FIELDS = {f.name for f in dataclasses.fields(ProvisioningRecord)}
 #: the alert fields that make an alert "changed" (and so worth a write)
-ALERT_CONTENT = ("kind", "account_id", "domain", "person_id", "detail", "suggestion", "status")
+ALERT_CONTENT = ("kind", "account_id", "domain", "person_id", "email", "detail", "suggestion", "status")
 
 
 def safe_id(key: str) -> str:
@@ -49,13 +50,17 @@ def alert_doc(finding: Finding, existing: Mapping[str, Any] | None, now: str) ->
     """The alert document to write for a finding, or None when the stored one already says the same.
 
     `last_seen` and `count` advance at most once per day (UTC date), so a nightly sync that sees the same
-    finding again costs one write a day and a repeated sync on the same day costs none.
+    finding again costs one write a day and a repeated sync on the same day costs none. The fields are a
+    subset of `alerts.Alert`, so `Alert.from_dict` reads these documents.
     """
     doc: dict[str, Any] = {
+        "key": finding.dedup_key,
+        "severity": SEVERITY.get(finding.kind, Severity.WARNING).value,
         "kind": finding.kind.value,
         "account_id": finding.account_id,
         "domain": finding.domain,
         "person_id": finding.person_id,
+        "email": finding.email,
         "detail": finding.detail,
         "suggestion": finding.suggestion,
         "status": "open",
