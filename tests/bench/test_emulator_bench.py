@@ -23,11 +23,15 @@ def _seed_users(url: str, admin: str, domain: str, count: int) -> None:
     for start in range(0, count, 1000):
         request = batch(url, callback=lambda _id, _resp, exc: failures.append(exc) if exc else None)
         for n in range(start, min(start + 1000, count)):
-            request.add(service.users().insert(body={
-                "primaryEmail": f"user{n:05d}@{domain}",
-                "name": {"givenName": "Bench", "familyName": f"User{n}"},
-                "password": "bench-password-1",
-            }))
+            request.add(
+                service.users().insert(
+                    body={
+                        "primaryEmail": f"user{n:05d}@{domain}",
+                        "name": {"givenName": "Bench", "familyName": f"User{n}"},
+                        "password": "bench-password-1",
+                    }
+                )
+            )
         request.execute()
     assert not failures, failures[:3]
 

@@ -10,7 +10,15 @@ from typing import Any
 
 from workspace_emulator.discovery import document
 
-STRING_FORMATS_AS_STRINGS = {"int64", "uint64", "date-time", "date", "byte", "google-datetime", "google-duration"}
+STRING_FORMATS_AS_STRINGS = {
+    "int64",
+    "uint64",
+    "date-time",
+    "date",
+    "byte",
+    "google-datetime",
+    "google-duration",
+}
 
 
 def validate(api: str, ref: str, value: Any) -> list[str]:
