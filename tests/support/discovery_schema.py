@@ -66,6 +66,5 @@ def _check(schemas: dict[str, Any], schema: dict[str, Any], value: Any, where: s
     elif kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             out.append(f"{where}: expected number, got {value!r}")
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            out.append(f"{where}: expected boolean, got {value!r}")
+    elif kind == "boolean" and not isinstance(value, bool):
+        out.append(f"{where}: expected boolean, got {value!r}")
