@@ -1,1 +1,253 @@
-"""plan (being written)."""
+"""Desired × observed → the ordered actions that converge one reseller account, and what needs a human (pure).
+
+Level-based: the plan depends only on what the tenant looks like now, so a re-run after a partial failure
+plans just the rest and a converged tenant plans nothing. Accounts portalsync did not create (no externalIds
+mark) are never changed; removals suspend, never delete, and a mass removal waits for an approval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from typing import assert_never
+
+from portalsync.actions import (
+    Action,
+    AssignRole,
+    CreateCustomRole,
+    CreateOrgUnit,
+    CreateUser,
+    EnsureLicense,
+    Finding,
+    FindingKind,
+    Plan,
+    ReactivateUser,
+    RevokeRole,
+    SuspendUser,
+    UpdateUserName,
+)
+from portalsync.model import USERNAME_RE, DesiredAccount, ResellerAccount, Settings
+from portalsync.observed import ObservedAccount, ObservedAssignment, ObservedUser, Subscription
+from portalsync.ports import Approval
+from portalsync.roles import TargetRole, resolve_role
+
+_SHOWN = 10  # addresses listed in a finding's detail before "and N more"
+
+
+def plan_account(
+    account: ResellerAccount,
+    desired: Sequence[DesiredAccount],
+    observed: ObservedAccount,
+    settings: Settings,
+    approval: Approval | None = None,
+) -> Plan:
+    """The plan for one account. Desired accounts of other accounts are ignored; a disabled account is left
+    alone (no removals either), so disabling an account is a safe way to stop touching it."""
+    if not account.enabled:
+        return Plan(account.account_id, ())
+    aid = account.account_id
+    wanted: dict[str, DesiredAccount] = {}
+    for d in sorted(desired, key=lambda d: (d.email, d.person_id)):
+        if d.account_id == aid:
+            wanted.setdefault(d.email.lower(), d)
+
+    actions: list[Action] = []
+    findings: list[Finding] = []
+    if not observed.ou_exists:
+        actions.append(CreateOrgUnit(aid, account.ou_path))
+    role, role_actions, role_findings = resolve_role(account, observed, settings)
+    actions += role_actions
+    findings += role_findings
+
+    by_user: dict[str, list[ObservedAssignment]] = {}
+    for a in observed.assignments:
+        by_user.setdefault(a.user_id, []).append(a)
+
+    def has_role(user_id: str) -> bool:
+        return role is not None and any(a.role_id in role.accepted_ids for a in by_user.get(user_id, ()))
+
+    def assign(d: DesiredAccount, user_id: str | None) -> None:
+        if role is not None:
+            actions.append(AssignRole(aid, d.person_id, d.email, user_id, role.role_id, role.name))
+
+    not_created: list[str] = []
+    for email, d in wanted.items():
+        user = observed.users.get(email)
+        if d.own_account:
+            user_id = user.id if user is not None else observed.known_ids.get(email)
+            if user_id is None or not has_role(user_id):
+                assign(d, user_id)
+        elif (user is None and email in observed.conflicts) or (user is not None and not user.managed):
+            findings.append(_conflict(d, observed, wanted, settings))
+        elif user is None:
+            if observed.ci_free is Subscription.NOT_SUBSCRIBED:
+                not_created.append(email)
+                continue
+            actions.append(
+                CreateUser(
+                    aid,
+                    d.person_id,
+                    d.domain,
+                    email,
+                    d.given_name,
+                    d.family_name,
+                    d.recovery_email,
+                    account.ou_path,
+                )
+            )
+            assign(d, None)
+        else:
+            if user.suspended:
+                actions.append(ReactivateUser(aid, d.person_id, email, user.id))
+            if (user.given_name, user.family_name) != (d.given_name, d.family_name):
+                actions.append(UpdateUserName(aid, d.person_id, email, user.id, d.given_name, d.family_name))
+            if observed.ci_free is Subscription.SUBSCRIBED and email not in observed.ci_free_holders:
+                actions.append(EnsureLicense(aid, d.person_id, email))
+            if not has_role(user.id):
+                assign(d, user.id)
+
+    if observed.ci_free is Subscription.NOT_SUBSCRIBED and any(not d.own_account for d in wanted.values()):
+        findings.append(
+            Finding(
+                FindingKind.CI_FREE_NOT_SUBSCRIBED,
+                aid,
+                f"Cloud Identity Free is not subscribed: {_listed(not_created)} not created"
+                if not_created
+                else "Cloud Identity Free is not subscribed: portal accounts hold no Cloud Identity license",
+            )
+        )
+    paid = sorted(
+        u.email for u in observed.users.values() if u.managed and u.email in observed.paid_license_holders
+    )
+    if paid:
+        findings.append(
+            Finding(
+                FindingKind.PAID_LICENSE_ASSIGNED,
+                aid,
+                f"automatic licensing is on for {account.ou_path}: {_listed(paid)} hold a paid license",
+            )
+        )
+
+    removals = _removals(account, observed, wanted, role, by_user)
+    held: tuple[Action, ...] = ()
+    if removals:
+        removed = len({r.email for r in removals})
+        limit = _removal_limit(observed, settings)
+        allowed = approval is not None and approval.account_id == aid and approval.max_removals >= removed
+        if removed > limit and not allowed:
+            held = tuple(sorted(removals, key=_phase))
+            findings.append(_guard_finding(aid, removed, limit, settings))
+        else:
+            actions += removals
+    return Plan(
+        aid, tuple(sorted(actions, key=_phase)), tuple(findings), quarantined=bool(held), held_removals=held
+    )
+
+
+def _removals(
+    account: ResellerAccount,
+    observed: ObservedAccount,
+    wanted: dict[str, DesiredAccount],
+    role: TargetRole | None,
+    by_user: dict[str, list[ObservedAssignment]],
+) -> list[RevokeRole | SuspendUser]:
+    """portalsync's own accounts in the OU that nobody wants any more: revoke the portal role, suspend."""
+    out: list[RevokeRole | SuspendUser] = []
+    for user in sorted(observed.users.values(), key=lambda u: u.email):
+        if not user.managed or user.email in wanted or not _in_ou(user, account.ou_path):
+            continue
+        if role is not None and role.role_id is not None:
+            for a in sorted(by_user.get(user.id, ()), key=lambda a: a.assignment_id):
+                if a.role_id == role.role_id:
+                    out.append(RevokeRole(account.account_id, None, user.email, user.id, a.assignment_id))
+        if not user.suspended:
+            out.append(SuspendUser(account.account_id, None, user.email, user.id))
+    return out
+
+
+def _in_ou(user: ObservedUser, ou_path: str) -> bool:
+    path, ou = user.org_unit_path.lower(), ou_path.lower()
+    return path == ou or path.startswith(ou + "/")
+
+
+def _removal_limit(observed: ObservedAccount, settings: Settings) -> int:
+    """max(count, percent of managed users), the percent rounded up and computed without float error."""
+    managed = sum(1 for u in observed.users.values() if u.managed)
+    share = math.ceil(Fraction(str(settings.guard_max_percent)) * managed / 100)
+    return max(settings.guard_max_count, share)
+
+
+def _guard_finding(account_id: str, removed: int, limit: int, settings: Settings) -> Finding:
+    return Finding(
+        FindingKind.REMOVAL_GUARD,
+        account_id,
+        f"{removed} accounts would be suspended, more than the limit of {limit} "
+        f"(the larger of guard_max_count={settings.guard_max_count} and "
+        f"guard_max_percent={settings.guard_max_percent:g}% of managed users); nothing was removed. "
+        f"If the roster is right, record an approval for account {account_id!r} with max_removals >= "
+        f"{removed} and run the sync again.",
+    )
+
+
+def _conflict(
+    d: DesiredAccount, observed: ObservedAccount, wanted: dict[str, DesiredAccount], settings: Settings
+) -> Finding:
+    """The address is someone else's account: leave it alone and propose a free username override."""
+    base = d.username or d.email.rsplit("@", 1)[0]
+    suggestion = None
+    for candidate in (f"{base}.ccp", *(f"{base}{n}" for n in range(2, 100))):
+        email = f"{settings.naming_template.format(username=candidate)}@{d.domain}".lower()
+        if USERNAME_RE.match(candidate) and not _taken(email, observed, wanted):
+            suggestion = candidate
+            break
+    where = (
+        f'set username_overrides["{d.domain}"] = "{suggestion}" on roster entry {d.person_id} '
+        f"(Person.username_overrides)"
+        if suggestion
+        else f"choose a free username for {d.domain} in username_overrides of roster entry {d.person_id}"
+    )
+    return Finding(
+        FindingKind.ACCOUNT_CONFLICT,
+        d.account_id,
+        f"{d.email} is an account portalsync does not manage; it is left untouched. To give "
+        f"{d.person_id} a portal account on {d.domain}, {where}.",
+        domain=d.domain,
+        person_id=d.person_id,
+        email=d.email,
+        suggestion=suggestion,
+    )
+
+
+def _taken(email: str, observed: ObservedAccount, wanted: dict[str, DesiredAccount]) -> bool:
+    return email in observed.users or email in observed.conflicts or email in wanted
+
+
+def _listed(emails: Iterable[str]) -> str:
+    items = list(emails)
+    shown = ", ".join(items[:_SHOWN])
+    more = f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
+    return f"{len(items)} account(s) ({shown}{more})"
+
+
+def _phase(action: Action) -> int:
+    """Where an action goes in a plan: what it needs comes before it (stable within a phase)."""
+    match action:
+        case CreateOrgUnit():
+            return 0
+        case CreateCustomRole():
+            return 1
+        case CreateUser():
+            return 2
+        case ReactivateUser() | UpdateUserName():
+            return 3
+        case EnsureLicense():
+            return 4
+        case AssignRole():
+            return 5
+        case RevokeRole():
+            return 6
+        case SuspendUser():
+            return 7
+        case _:
+            assert_never(action)

@@ -96,19 +96,17 @@ def observed(
     )
 
 
-def converged(desired_accounts: Iterable[DesiredAccount], **kw: Any) -> ObservedAccount:
-    """The tenant as it looks once every desired account exists, is licensed and holds the role."""
+def converged(
+    desired_accounts: Iterable[DesiredAccount], role: ObservedRole = RESELLER_ROLE, **kw: Any
+) -> ObservedAccount:
+    """The tenant as it looks once every desired account exists, is licensed and holds `role`."""
     users = [
         user(d.email, managed=not d.own_account, given=d.given_name, family=d.family_name)
         for d in desired_accounts
     ]
     extra_users = list(kw.pop("users", ()))
     extra_assignments = list(kw.pop("assignments", ()))
-    return observed(
-        users + extra_users,
-        [holds(u) for u in users] + extra_assignments,
-        **kw,
-    )
+    return observed(users + extra_users, [holds(u, role) for u in users] + extra_assignments, **kw)
 
 
 SETTINGS = Settings()
