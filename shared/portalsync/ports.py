@@ -11,6 +11,7 @@ from typing import Protocol
 
 from portalsync.actions import CreateUser, Finding
 from portalsync.errors import WorkspaceError
+from portalsync.mail.message import MailMessage
 from portalsync.model import Person, ResellerAccount, Settings
 from portalsync.observed import ObservedAccount, ObservedUser
 from portalsync.records import ProvisioningRecord, RunRecord
@@ -133,3 +134,29 @@ class StateStore(Protocol):
         ...
 
     def consume_approval(self, account_id: str) -> None: ...
+
+
+class Mailer(Protocol):
+    """Sends one message now (Gmail API as the configured sender, or SMTP)."""
+
+    def send(self, message: MailMessage) -> str:
+        """The provider's id for the sent message; raises MailError (`permanent` says whether to retry)."""
+        ...
+
+
+class Outbox(Protocol):
+    """Mail waiting to be sent, idempotent by message id: enqueued once, sent once (credentials never)."""
+
+    def enqueue(self, messages: Sequence[MailMessage]) -> int:
+        """Store messages not already known by id; returns how many were new."""
+        ...
+
+    def claim(self, limit: int) -> list[MailMessage]:
+        """Take due messages for sending; a claim that is never settled is retried after its lease."""
+        ...
+
+    def mark_sent(self, message_id: str, provider_id: str) -> None: ...
+
+    def mark_failed(self, message_id: str, error: str, permanent: bool) -> None:
+        """Schedule another attempt with backoff, or give up when `permanent` or attempts ran out."""
+        ...

@@ -25,7 +25,8 @@ def test_a_new_finding_opens_one_alert_with_its_severity() -> None:
     assert (alert.count, alert.first_seen, alert.last_seen) == (1, T1, T1)
     assert alert.severity is Severity.CRITICAL
     assert alert.status is AlertStatus.OPEN
-    assert not changes.updated and not changes.resolved
+    assert not changes.updated
+    assert not changes.resolved
 
 
 def test_a_repeat_bumps_count_and_last_seen_and_opens_nothing() -> None:
