@@ -1,1 +1,121 @@
-"""apply (being written)."""
+"""Executing a plan through the `Workspace` port: batching, consistency waits, 409 = done, a result each.
+
+HTTP retries live in the adapter; here live only the waits Google's eventual consistency needs after a
+create (412 "User creation is not complete", 404 on a user made in this run), paced by the clock until a
+deadline and never reported as failures while they last. A 409 is never guessed at: the account is read
+back, and one portalsync does not manage is a conflict, not a success.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from typing import TypeVar, assert_never
+
+from portalsync.actions import (
+    Action,
+    AssignRole,
+    CreateCustomRole,
+    CreateOrgUnit,
+    CreateUser,
+    EnsureLicense,
+    Plan,
+    ReactivateUser,
+    RevokeRole,
+    SuspendUser,
+    UpdateUserName,
+)
+from portalsync.apply_steps import Steps
+from portalsync.model import Settings
+from portalsync.ports import Clock, Workspace
+from portalsync.results import ActionResult, Outcome, PasswordFactory, random_password
+
+__all__ = ["ActionResult", "Outcome", "apply_plan", "random_password"]
+
+log = logging.getLogger("portalsync.apply")
+
+DEFAULT_CONSISTENCY_DEADLINE = 180.0
+
+A = TypeVar("A", bound=Action)
+
+
+def apply_plan(
+    plan: Plan,
+    workspace: Workspace,
+    clock: Clock,
+    password_factory: PasswordFactory,
+    settings: Settings,
+    *,
+    consistency_deadline: float = DEFAULT_CONSISTENCY_DEADLINE,
+    on_password: Callable[[CreateUser, str], None] | None = None,
+) -> list[ActionResult]:
+    """Run the plan's actions in order, consecutive ones of a kind together (one batch); a result for each.
+
+    `on_password(action, password)` is called once for each account created now (e.g. to mail the initial
+    password straight to its owner); otherwise the password is gone when the insert returns.
+    """
+    steps = Steps(workspace, clock, password_factory, consistency_deadline, on_password)
+    results: list[ActionResult] = []
+    for _, group in itertools.groupby(plan.actions, key=type):
+        batch = list(group)
+        for result in _run_group(steps, batch):
+            _log(plan.account_id, result)
+            results.append(result)
+    return results
+
+
+def _run_group(steps: Steps, batch: Sequence[Action]) -> list[ActionResult]:
+    first = batch[0]
+    if isinstance(first, CreateUser):
+        return steps.create_users(_of(CreateUser, batch))
+    if isinstance(first, EnsureLicense):
+        return steps.ensure_licenses(_of(EnsureLicense, batch))
+    if isinstance(first, AssignRole):
+        return steps.assign_roles(_of(AssignRole, batch))
+    return [_run_one(steps, action) for action in batch]
+
+
+def _of(kind: type[A], batch: Sequence[Action]) -> list[A]:
+    return [a for a in batch if isinstance(a, kind)]
+
+
+def _run_one(steps: Steps, action: Action) -> ActionResult:
+    match action:
+        case CreateOrgUnit():
+            return steps.create_org_unit(action)
+        case CreateCustomRole():
+            return steps.create_custom_role(action)
+        case UpdateUserName():
+            patch = {"name": {"givenName": action.given_name, "familyName": action.family_name}}
+            return steps.update(action, action.user_id, patch)
+        case ReactivateUser():
+            return steps.update(action, action.user_id, {"suspended": False})
+        case SuspendUser():
+            return steps.update(action, action.user_id, {"suspended": True})
+        case RevokeRole():
+            return steps.revoke(action)
+        case CreateUser() | EnsureLicense() | AssignRole():
+            return _run_group(steps, [action])[0]
+        case _:
+            assert_never(action)
+
+
+def _log(account_id: str, result: ActionResult) -> None:
+    """Structured and secret-free: actions carry no password, results carry only the API's message."""
+    action = result.action
+    level = logging.WARNING if result.outcome in (Outcome.FAILED, Outcome.CONFLICT) else logging.INFO
+    log.log(
+        level,
+        "%s %s",
+        type(action).__name__,
+        result.outcome.value,
+        extra={
+            "account_id": account_id,
+            "action": type(action).__name__,
+            "outcome": result.outcome.value,
+            "email": getattr(action, "email", None),
+            "detail": result.detail,
+            "finding": result.finding.value if result.finding else None,
+        },
+    )
