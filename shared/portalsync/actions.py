@@ -118,6 +118,7 @@ class FindingKind(StrEnum):
     INVALID_INPUT = "invalid_input"
     ACTION_FAILED = "action_failed"
     ACCOUNT_UNREACHABLE = "account_unreachable"
+    MAIL_UNDELIVERABLE = "mail_undeliverable"
 
 
 @dataclass(frozen=True)
