@@ -3,8 +3,13 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov pins packaging==23.2 (the project's tools take 26.x) and brings ~70 packages the product never imports,
+# so it lives in a virtualenv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CHECKOV_VERSION := 3.3.30
 
-.PHONY: venv lint typecheck test demo bench emulator clean
+.PHONY: venv lint typecheck checkov test demo bench emulator clean
 
 venv: $(STAMP)
 
@@ -16,13 +21,24 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: venv
-	$(BIN)/ruff check shared tests functions
-	$(BIN)/ruff format --check shared tests functions
+	$(BIN)/ruff check shared tests functions scripts
+	$(BIN)/ruff format --check shared tests functions scripts
 
 typecheck: venv
 	$(BIN)/mypy
 
-test: lint typecheck
+$(CHECKOV_STAMP): Makefile
+	test -x $(CHECKOV_VENV)/bin/python || $(PY) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q 'checkov==$(CHECKOV_VERSION)' 2>&1 | grep -v "is ignored: it is neither" || true
+	$(CHECKOV_VENV)/bin/checkov --version >/dev/null
+	touch $(CHECKOV_STAMP)
+
+# Static checks of infra/ (settings and the reasons for each skip: .checkov.yaml and infra/*.tf). BC_SKIP_MAPPING
+# keeps it offline: no guideline look-up.
+checkov: $(CHECKOV_STAMP)
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+
+test: lint typecheck checkov
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -m "not bench"
 
@@ -37,4 +53,4 @@ emulator: venv
 	$(BIN)/workspace-emulator --host 127.0.0.1 --port 8790
 
 clean:
-	rm -rf $(VENV) .bench .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) build .bench .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,374 @@
+"""Offline checks that `infra/`, `cloudbuild.yaml` and the bundle agree with the code.
+
+Terraform cannot import `portalsync.names`, so `infra/names.tf` mirrors it by hand; these tests are what keeps
+the mirror honest, and what proves the bundle Cloud Functions receive imports on its own. Nothing here needs a
+Google project or network access; `terraform fmt` runs only where a Terraform binary is on PATH.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from portalsync import names
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRA = ROOT / "infra"
+MAIN = ROOT / "functions" / "main.py"
+TF_FILES = sorted(INFRA.glob("*.tf"))
+_OPTIONS = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    with path.open() as handle:
+        return hcl2.load(handle, serialization_options=_OPTIONS)
+
+
+@cache
+def _config() -> dict[str, Any]:
+    """Every infra/*.tf merged: locals into one dict, resources as {type: {name: body}}, and variables."""
+    merged: dict[str, Any] = {"locals": {}, "resource": {}, "variable": {}}
+    for path in TF_FILES:
+        parsed = _load(path)
+        for block in parsed.get("locals", []):
+            merged["locals"].update(block)
+        for block in parsed.get("resource", []):
+            for kind, by_name in block.items():
+                merged["resource"].setdefault(kind, {}).update(by_name)
+        for block in parsed.get("variable", []):
+            merged["variable"].update(block)
+    return merged
+
+
+def _resource(kind: str, name: str) -> dict[str, Any]:
+    return dict(_config()["resource"][kind][name])
+
+
+def _first(block: Any) -> dict[str, Any]:
+    """A nested block parses as a list of one dict."""
+    return dict(block[0] if isinstance(block, list) else block)
+
+
+def _dynamic(body: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(_first(d[name]) for d in body["dynamic"] if name in d)
+
+
+def _collections() -> set[str]:
+    return {value for key, value in vars(names).items() if key.startswith("COL_")}
+
+
+# --- Terraform parses and mirrors portalsync.names ----------------------------------------------------------
+
+
+def test_infra_has_the_expected_files() -> None:
+    expected = {"versions", "variables", "names", "apis", "firestore", "pubsub", "scheduler", "functions"}
+    expected |= {"iam", "secrets", "dead_letters", "outputs"}
+    assert {path.stem for path in TF_FILES} == expected
+
+
+@pytest.mark.parametrize("path", TF_FILES, ids=lambda p: p.name)
+def test_every_tf_file_parses(path: Path) -> None:
+    assert _load(path)
+
+
+def test_topics_mirror_names() -> None:
+    by_role = {key.removeprefix("TOPIC_").lower(): value for key, value in vars(names).items()}
+    by_role = {role: name for role, name in by_role.items() if role in _config()["locals"]["topics"]}
+    assert _config()["locals"]["topics"] == by_role
+    assert set(by_role.values()) == set(names.TOPICS)
+    assert _resource("google_pubsub_topic", "this")["for_each"] == "${toset(values(local.topics))}"
+
+
+def test_functions_mirror_names() -> None:
+    expected = {
+        entry: {"trigger": kind, "target": target} for entry, (kind, target) in names.FUNCTIONS.items()
+    }
+    assert _config()["locals"]["functions"] == expected
+
+
+def test_function_resource_deploys_each_entry_point_with_its_trigger() -> None:
+    function = _resource("google_cloudfunctions2_function", "this")
+    assert function["for_each"] == "${local.functions}"
+    build = _first(function["build_config"])
+    assert build["runtime"] == "python311"
+    assert build["entry_point"] == "${each.key}"
+    assert _config()["locals"]["event_types"] == {
+        "pubsub": "google.cloud.pubsub.topic.v1.messagePublished",
+        "firestore": "google.cloud.firestore.document.v1.written",
+    }
+
+    trigger = _dynamic(function, "event_trigger")
+    assert trigger["for_each"] == '${each.value.trigger == "http" ? [] : [each.value]}'
+    content = _first(trigger["content"])
+    assert content["retry_policy"] == "RETRY_POLICY_RETRY"
+    assert "google_pubsub_topic.this[event_trigger.value.target].id" in content["pubsub_topic"]
+    filters = _dynamic(content, "event_filters")
+    assert "database = google_firestore_database.this.name" in filters["for_each"]
+    assert "document = event_trigger.value.target" in filters["for_each"]
+    assert "match-path-pattern" in _first(filters["content"])["operator"]
+
+
+def test_pubsub_triggers_name_declared_topics_and_firestore_triggers_known_collections() -> None:
+    for kind, target in names.FUNCTIONS.values():
+        if kind == "pubsub":
+            assert target in _config()["locals"]["topics"].values()
+        elif kind == "firestore":
+            assert target.split("/")[0] in _collections()
+            assert target.count("/") % 2 == 1, "a document pattern has an even number of segments"
+        else:
+            assert kind == "http"
+
+
+def test_status_is_http_and_never_public() -> None:
+    assert names.FUNCTIONS["status"][0] == "http"
+    text = "\n".join(path.read_text() for path in TF_FILES)
+    assert "allUsers" not in text
+    assert "allAuthenticatedUsers" not in text
+    invoker = _resource("google_cloud_run_service_iam_member", "status_invoker")
+    assert invoker["for_each"] == "${toset(var.status_invokers)}"
+
+
+def test_composite_indexes_mirror_names() -> None:
+    declared = {
+        (index["collection"], tuple(tuple(field) for field in index["fields"]))
+        for index in _config()["locals"]["composite_indexes"].values()
+    }
+    assert declared == set(names.COMPOSITE_INDEXES)
+    assert {collection for collection, _ in declared} <= _collections()
+    index = _resource("google_firestore_index", "composite")
+    assert index["for_each"] == "${local.composite_indexes}"
+
+
+def test_firestore_is_native_mode() -> None:
+    database = _resource("google_firestore_database", "this")
+    assert database["type"] == "FIRESTORE_NATIVE"
+    assert database["name"] == "(default)"
+
+
+def test_scheduler_publishes_to_the_nightly_topic_in_tokyo_time_by_default() -> None:
+    job = _resource("google_cloud_scheduler_job", "nightly")
+    assert (
+        _first(job["pubsub_target"])["topic_name"] == "${google_pubsub_topic.this[local.topics.nightly].id}"
+    )
+    assert job["time_zone"] == "${var.time_zone}"
+    assert _config()["variable"]["time_zone"]["default"] == "Asia/Tokyo"
+    assert job["schedule"] == "${var.nightly_schedule}"
+
+
+def test_runtime_account_has_least_privilege() -> None:
+    project_roles = {
+        body["role"]
+        for body in _config()["resource"]["google_project_iam_member"].values()
+        if body["member"] == "${local.runtime_member}"
+    }
+    assert project_roles == {"roles/datastore.user", "roles/eventarc.eventReceiver"}
+
+    # Token Creator only on the runtime account itself, for signJwt.
+    [(_, self_grant)] = _config()["resource"]["google_service_account_iam_member"].items()
+    assert self_grant["role"] == "roles/iam.serviceAccountTokenCreator"
+    assert self_grant["service_account_id"] == "${google_service_account.runtime.name}"
+    assert self_grant["member"] == "${local.runtime_member}"
+
+    # The SMTP password is the only secret, read by the runtime account only.
+    assert list(_config()["resource"]["google_secret_manager_secret"]) == ["smtp_password"]
+    [(_, accessor)] = _config()["resource"]["google_secret_manager_secret_iam_member"].items()
+    assert accessor["role"] == "roles/secretmanager.secretAccessor"
+    assert accessor["member"] == "${local.runtime_member}"
+
+
+def test_publisher_grants_name_declared_topics() -> None:
+    published = _config()["locals"]["published_topics"]
+    assert published == ["${local.topics.sync_account}", "${local.topics.onboard}"]
+
+
+def test_required_apis_are_enabled() -> None:
+    apis = set(_config()["locals"]["apis"])
+    needed = {"iamcredentials", "cloudfunctions", "run", "eventarc", "pubsub", "cloudscheduler", "firestore"}
+    needed |= {"secretmanager", "admin", "licensing", "gmail"}
+    assert {f"{api}.googleapis.com" for api in needed} <= apis
+
+
+def test_environment_names_each_topic() -> None:
+    environment = _config()["locals"]["function_environment"]
+    assert 'PORTALSYNC_TOPIC_${upper(role)}" => name' in environment
+
+
+def test_terraform_fmt() -> None:
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip(
+            "no terraform binary: Debian has no terraform package and the PyPI/npm wrappers download it"
+        )
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-diff", "-no-color", "-recursive", str(INFRA)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+# --- cloudbuild.yaml ----------------------------------------------------------------------------------------
+
+
+@cache
+def _cloudbuild() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
+    return loaded
+
+
+def _step(step_id: str) -> str:
+    step = next(step for step in _cloudbuild()["steps"] if step["id"] == step_id)
+    return " ".join(step["args"])
+
+
+def test_cloudbuild_runs_the_pipeline_in_order() -> None:
+    ids = [step["id"] for step in _cloudbuild()["steps"]]
+    assert ids == ["venv", "lint", "type-check", "test", "bundle", "deploy"]
+    assert "make lint" in _step("lint")
+    assert "make typecheck" in _step("type-check")
+    assert "make test" in _step("test")
+
+
+def test_cloudbuild_deploys_the_bundle_it_built() -> None:
+    bundle, deploy = _step("bundle"), _step("deploy")
+    assert "scripts/bundle.py" in bundle
+    zip_name = bundle.split("--zip ")[1].split()[0]
+    assert f"bundle_zip=/workspace/{zip_name}" in deploy
+    assert (INFRA / _config()["variable"]["bundle_zip"]["default"]).resolve() == ROOT / zip_name
+    assert "terraform init" in deploy
+    assert "terraform apply" in deploy
+
+
+def test_cloudbuild_region_defaults_to_the_terraform_default() -> None:
+    substitutions = _cloudbuild()["substitutions"]
+    assert substitutions["_REGION"] == _config()["variable"]["region"]["default"]
+    assert "project_id=${PROJECT_ID}" in _step("deploy")
+    assert "region=${_REGION}" in _step("deploy")
+
+
+def test_cloudbuild_names_only_known_topics() -> None:
+    text = (ROOT / "cloudbuild.yaml").read_text()
+    mentioned = {word.strip("\"',.:") for word in text.split() if word.startswith("portalsync-")}
+    assert mentioned <= set(names.TOPICS) | {"portalsync-functions.zip"}
+
+
+# --- the function bundle ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """scripts/bundle.py's output; a stub main.py stands in until functions/main.py exists."""
+    work = tmp_path_factory.mktemp("bundle")
+    main = MAIN
+    if not main.exists():
+        main = work / "stub_main.py"
+        main.write_text('"""Stand-in for functions/main.py."""\n')
+    out = work / "bundle"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "bundle.py"),
+            "--main",
+            str(main),
+            "--out",
+            str(out),
+            "--zip",
+            str(work / "b.zip"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def test_bundle_layout(bundle: Path) -> None:
+    assert (bundle / "main.py").is_file()
+    assert (bundle / "portalsync" / "names.py").read_text() == (
+        ROOT / "shared/portalsync/names.py"
+    ).read_text()
+    assert not list(bundle.rglob("__pycache__"))
+    assert not (bundle / "workspace_emulator").exists()
+
+
+def test_bundle_requirements_pin_pyproject_dependencies(bundle: Path) -> None:
+    declared = [
+        Requirement(line)
+        for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    ]
+    lines = (bundle / "requirements.txt").read_text().splitlines()
+    pinned = [Requirement(line) for line in lines if line and not line.startswith("#")]
+
+    assert [canonicalize_name(r.name) for r in pinned] == [canonicalize_name(r.name) for r in declared]
+    for want, got in zip(declared, pinned, strict=True):
+        [spec] = got.specifier
+        assert spec.operator == "==", f"{got} is not pinned"
+        assert want.specifier.contains(spec.version, prereleases=True), f"{got} breaks {want}"
+        if any(s.operator == "==" for s in want.specifier):
+            assert got.specifier == want.specifier
+
+
+def test_bundle_zip_is_reproducible(tmp_path: Path, bundle: Path) -> None:
+    from_script = bundle.parent / "b.zip"
+    again = tmp_path / "again.zip"
+    spec = importlib.util.spec_from_file_location("bundle_script", ROOT / "scripts" / "bundle.py")
+    assert spec is not None
+    assert spec.loader is not None
+    bundle_script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bundle_script)
+    bundle_script.write_zip(bundle, again)
+    assert again.read_bytes() == from_script.read_bytes()
+
+
+_IMPORT_MAIN = """
+import sys
+from pathlib import Path
+bundle, repo = Path(sys.argv[1]), Path(sys.argv[2])
+# Only the bundle and the venv's site-packages: drop the repository (the editable install adds shared/).
+sys.path[:] = [sys.argv[1]] + [p for p in sys.path if p and not Path(p).resolve().is_relative_to(repo)
+                               or Path(p).resolve().is_relative_to(Path(sys.argv[3]))]
+import main, portalsync
+for module in (main, portalsync):
+    assert Path(module.__file__).resolve().is_relative_to(bundle), module.__file__
+missing = [entry for entry in sys.argv[4].split(",") if not callable(getattr(main, entry, None))]
+assert not missing, f"entry points missing from main.py: {missing}"
+"""
+
+
+@pytest.mark.skipif(
+    not MAIN.exists(), reason="functions/main.py is not written yet; the bundle has no real main"
+)
+def test_bundle_imports_main_on_its_own(bundle: Path) -> None:
+    site_packages = Path(sysconfig.get_paths()["purelib"]).resolve()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _IMPORT_MAIN,
+            str(bundle),
+            str(ROOT),
+            str(site_packages),
+            ",".join(names.FUNCTIONS),
+        ],
+        cwd=bundle,
+        capture_output=True,
+        text=True,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
