@@ -1,1 +1,296 @@
-"""service (being written)."""
+"""Use cases: sync one account, sync all, onboard one person, plan only, import a roster, approve removals.
+
+Every trigger runs the same pipeline on a smaller or larger scope: load desired → expand → load records →
+observe → plan → apply → re-observe and re-plan (so records say what is really there) → save changed
+records → run record → findings. Built from ports by the composition root; nothing here talks to Google.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from portalsync.actions import REMOVALS, Finding, FindingKind, Plan
+from portalsync.apply import apply_plan
+from portalsync.desired import expand
+from portalsync.errors import WorkspaceError
+from portalsync.model import DesiredAccount, Person, ResellerAccount
+from portalsync.observed import ObservedAccount
+from portalsync.plan import plan_account
+from portalsync.ports import Approval, Clock, DesiredState, StateStore, ValidationIssue, WorkspaceFactory
+from portalsync.recording import RunOutcome, changed_records
+from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
+from portalsync.results import ActionResult, PasswordFactory, random_password
+
+log = logging.getLogger("portalsync.service")
+
+
+@dataclass
+class AccountReport:
+    """One account's run: the plan as first made, what applying it did, and what was recorded."""
+
+    run: RunRecord
+    plan: Plan
+    results: list[ActionResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    records: list[ProvisioningRecord] = field(default_factory=list)  # the changed ones
+    record_writes: int = 0
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    written: int
+    deactivated: tuple[str, ...]
+    issues: tuple[ValidationIssue, ...]
+
+
+@dataclass(frozen=True)
+class _Scope:
+    person_id: str | None = None  # onboarding: only this person's accounts, never removals
+    dry_run: bool = False
+
+
+class Service:
+    def __init__(
+        self,
+        store: StateStore,
+        workspaces: WorkspaceFactory,
+        clock: Clock,
+        passwords: PasswordFactory = random_password,
+    ) -> None:
+        self.store = store
+        self.workspaces = workspaces
+        self.clock = clock
+        self.passwords = passwords
+
+    def sync_all(self, trigger: str = "nightly") -> list[AccountReport]:
+        desired = self._desired(record=True)
+        return [self._run(a, desired, trigger, _Scope()) for a in desired.accounts if self._enabled(a)]
+
+    def sync_account(self, account_id: str, trigger: str = "account") -> AccountReport | None:
+        """None when the account is disabled (skipped, nothing written)."""
+        desired = self._desired(record=True)
+        account = _find(desired, account_id)
+        return self._run(account, desired, trigger, _Scope()) if self._enabled(account) else None
+
+    def onboard(self, person_key: str, trigger: str = "onboard") -> list[AccountReport]:
+        """One person (by id or Workspace address) on all their domains; nobody else is touched."""
+        desired = self._desired(record=True)
+        key = person_key.strip().lower()
+        person = next(
+            (p for p in desired.people if key in (p.person_id.lower(), p.workspace_email.lower())), None
+        )
+        if person is None:
+            raise LookupError(f"no roster entry {person_key!r}")
+        mine, _ = expand(desired.accounts, [person], desired.settings)
+        ids = {d.account_id for d in mine}
+        scope = _Scope(person_id=person.person_id)
+        return [self._run(a, desired, trigger, scope) for a in desired.accounts if a.account_id in ids]
+
+    def plan_only(self, account_id: str | None = None) -> list[AccountReport]:
+        """The dry run behind `portalsync plan` and `apply --dry-run`: observe and plan, write nothing."""
+        desired = self._desired(record=False)
+        chosen = [_find(desired, account_id)] if account_id else desired.accounts
+        return [self._run(a, desired, "dry-run", _Scope(dry_run=True)) for a in chosen if a.enabled]
+
+    def import_roster(self, people: Sequence[Person], issues: Sequence[ValidationIssue]) -> ImportReport:
+        """Upsert the file's people; those missing from it are deactivated, unless rows were bad (then a
+        skipped row's person would be lost silently) — the mass-removal guard still checks what follows."""
+        self.store.record_issues(issues)
+        imported = {p.person_id for p in people}
+        gone: list[Person] = []
+        if not issues:
+            current = self.store.load_desired().people
+            gone = [
+                p.model_copy(update={"active": False})
+                for p in current
+                if p.active and p.person_id not in imported
+            ]
+        written = self.store.save_people([*people, *gone])
+        log.info(
+            "roster imported", extra={"written": written, "deactivated": len(gone), "issues": len(issues)}
+        )
+        return ImportReport(written, tuple(p.person_id for p in gone), tuple(issues))
+
+    def approve(self, account_id: str, max_removals: int, approved_by: str) -> Approval:
+        approval = Approval(account_id, max_removals, approved_by)
+        self.store.save_approval(approval)
+        log.warning(
+            "removals approved",
+            extra={"account_id": account_id, "max_removals": max_removals, "approved_by": approved_by},
+        )
+        return approval
+
+    def status(self) -> dict[str, list[ProvisioningRecord]]:
+        desired = self.store.load_desired()
+        return {
+            a.account_id: sorted(self.store.load_records(a.account_id).values(), key=lambda r: r.key)
+            for a in desired.accounts
+        }
+
+    # the pipeline ---------------------------------------------------------------------------------
+    def _desired(self, *, record: bool) -> DesiredState:
+        desired = self.store.load_desired()
+        if desired.issues:
+            log.warning("invalid desired-state documents skipped", extra={"issues": len(desired.issues)})
+            if record:
+                self.store.record_issues(desired.issues)
+        return desired
+
+    @staticmethod
+    def _enabled(account: ResellerAccount) -> bool:
+        if not account.enabled:
+            log.info("account disabled, skipped", extra={"account_id": account.account_id})
+        return account.enabled
+
+    def _run(
+        self, account: ResellerAccount, state: DesiredState, trigger: str, scope: _Scope
+    ) -> AccountReport:
+        aid = account.account_id
+        run = RunRecord(_run_id(self.clock.now_iso()), trigger, aid, self.clock.now_iso())
+        started = self.clock.monotonic()
+        ctx = {"run_id": run.run_id, "account_id": aid, "trigger": trigger}
+        wanted, expand_findings = expand(state.accounts, state.people, state.settings)
+        desired = [d for d in wanted if d.account_id == aid]
+        findings = [f for f in expand_findings if f.account_id == aid]
+        if scope.person_id is not None:
+            desired = [d for d in desired if d.person_id == scope.person_id]
+            findings = [f for f in findings if f.person_id == scope.person_id]
+        records = self.store.load_records(aid)
+        known = {r.email: r.user_id for r in records.values() if r.user_id}
+        conflicts = frozenset(r.email for r in records.values() if r.status is AccountStatus.CONFLICT)
+        workspace = self.workspaces(account)
+        approval = self.store.approval(aid)
+        try:
+            observed = replace(workspace.observe(account, state.settings, known), conflicts=conflicts)
+        except WorkspaceError as error:
+            log.error("account unreachable", extra={**ctx, "error": str(error)})
+            plan = Plan(aid, ())
+            findings.append(Finding(FindingKind.ACCOUNT_UNREACHABLE, aid, f"{type(error).__name__}: {error}"))
+            run.error = str(error)
+            return self._finish(
+                AccountReport(run, plan, findings=findings), started, workspace.api_calls, scope
+            )
+        plan, approved = self._plan(account, desired, observed, state, approval, scope, wanted)
+        report = AccountReport(run, plan)
+        if scope.dry_run:
+            report.findings = [*findings, *plan.findings]
+            return report
+        results = (
+            apply_plan(plan, workspace, self.clock, self.passwords, state.settings) if plan.actions else []
+        )
+        replan = plan
+        if results:
+            if approved:
+                self.store.consume_approval(aid)
+            known |= {str(getattr(r.action, "email", "")).lower(): r.user_id for r in results if r.user_id}
+            try:
+                observed = replace(workspace.observe(account, state.settings, known), conflicts=conflicts)
+                replan, _ = self._plan(account, desired, observed, state, approval, scope, wanted)
+            except WorkspaceError as error:
+                log.warning("re-observation failed; records stay pending", extra={**ctx, "error": str(error)})
+        findings += replan.findings
+        findings += [_result_finding(aid, r) for r in results if r.finding is not None]
+        if plan.quarantined and not replan.quarantined:
+            findings += [f for f in plan.findings if f.kind is FindingKind.REMOVAL_GUARD]
+        outcome = RunOutcome(account, state.settings, desired, observed, replan, results, findings)
+        report.results, report.findings = results, findings
+        report.records = changed_records(outcome, _scoped_records(records, scope), self.clock.now_iso())
+        report.record_writes = self.store.save_records(aid, report.records)
+        for result in results:
+            run.counts[result.count_key] = run.counts.get(result.count_key, 0) + 1
+        run.quarantined = plan.quarantined
+        return self._finish(report, started, workspace.api_calls, scope)
+
+    def _plan(
+        self,
+        account: ResellerAccount,
+        desired: list[DesiredAccount],
+        observed: ObservedAccount,
+        state: DesiredState,
+        approval: Approval | None,
+        scope: _Scope,
+        everyone: list[DesiredAccount],
+    ) -> tuple[Plan, bool]:
+        """The plan, and whether it needed the approval (which is then used up)."""
+        if scope.person_id is None:
+            plain = plan_account(account, desired, observed, state.settings)
+            if not plain.quarantined or approval is None:
+                return plain, False
+            approved = plan_account(account, desired, observed, state.settings, approval)
+            return approved, not approved.quarantined
+        # onboarding plans against everyone's desired state (so nobody looks removable), then keeps
+        # only this person's actions and the OU / role they need; removals are never part of it
+        full = plan_account(
+            account, [d for d in everyone if d.account_id == account.account_id], observed, state.settings
+        )
+        emails = {d.email.lower() for d in desired}
+        actions = tuple(
+            a
+            for a in full.actions
+            if not isinstance(a, REMOVALS) and str(getattr(a, "email", "") or "").lower() in emails | {""}
+        )
+        findings = tuple(
+            f
+            for f in full.findings
+            if f.person_id in (None, scope.person_id) and f.kind is not FindingKind.REMOVAL_GUARD
+        )
+        return Plan(account.account_id, actions, findings), False
+
+    def _finish(self, report: AccountReport, started: float, api_calls: int, scope: _Scope) -> AccountReport:
+        run = report.run
+        run.finished_at = self.clock.now_iso()
+        run.duration_seconds = round(self.clock.monotonic() - started, 3)
+        run.api_calls = api_calls
+        run.findings = len({f.dedup_key for f in report.findings})
+        if not scope.dry_run:
+            self.store.save_run(run)
+            self.store.record_findings(run.account_id or "", report.findings)
+        log.info(
+            "account synced",
+            extra={
+                "run_id": run.run_id,
+                "account_id": run.account_id,
+                "trigger": run.trigger,
+                "counts": run.counts,
+                "api_calls": run.api_calls,
+                "record_writes": report.record_writes,
+                "quarantined": run.quarantined,
+                "findings": run.findings,
+            },
+        )
+        return report
+
+
+def _find(state: DesiredState, account_id: str) -> ResellerAccount:
+    for account in state.accounts:
+        if account.account_id == account_id:
+            return account
+    raise LookupError(f"no reseller account {account_id!r} (or its document is invalid)")
+
+
+def _scoped_records(records: dict[str, ProvisioningRecord], scope: _Scope) -> dict[str, ProvisioningRecord]:
+    if scope.person_id is None:
+        return records
+    return {k: r for k, r in records.items() if r.person_id == scope.person_id}
+
+
+def _result_finding(account_id: str, result: ActionResult) -> Finding:
+    email = getattr(result.action, "email", None)
+    assert result.finding is not None
+    return Finding(
+        result.finding,
+        account_id,
+        f"{type(result.action).__name__} failed: {result.detail}",
+        domain=email.rsplit("@", 1)[1] if email else None,
+        person_id=getattr(result.action, "person_id", None),
+        email=email,
+        suggestion=result.suggestion,
+    )
+
+
+def _run_id(now: str) -> str:
+    stamp = "".join(c for c in now[:19] if c.isdigit())
+    return f"{stamp}-{uuid.uuid4().hex[:8]}"

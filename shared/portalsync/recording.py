@@ -1,0 +1,158 @@
+"""What each person × domain record says after a run, derived from what is really there (pure).
+
+Records are written from the tenant as re-observed after apply, not from what apply hoped for: an account is
+`provisioned` only when it exists, holds the portal role and its license, and the re-plan has nothing left to
+do for it. Only records that changed come back, so a converged account costs no write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from portalsync.actions import Finding, FindingKind, Plan, SuspendUser
+from portalsync.model import DesiredAccount, ResellerAccount, Settings
+from portalsync.observed import ObservedAccount, Subscription
+from portalsync.records import AccountStatus, ProvisioningRecord
+from portalsync.results import ActionResult, Outcome
+from portalsync.roles import resolve_role
+
+#: account-level findings that keep everyone not yet provisioned from getting there
+BLOCKING = (
+    FindingKind.CI_FREE_NOT_SUBSCRIBED,
+    FindingKind.CI_FREE_CAP_REACHED,
+    FindingKind.ROLE_UNRESOLVABLE,
+    FindingKind.PRIVILEGES_UNRESOLVABLE,
+    FindingKind.ACCOUNT_UNREACHABLE,
+)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """Everything one run learned about one account."""
+
+    account: ResellerAccount
+    settings: Settings
+    desired: Sequence[DesiredAccount]  # this account's, within the run's scope
+    observed: ObservedAccount  # after apply (or the first observation when nothing was applied)
+    replan: Plan  # what would still be done now
+    results: Sequence[ActionResult]
+    findings: Sequence[Finding]
+
+
+def _by_email(items: Iterable[ActionResult]) -> dict[str, list[ActionResult]]:
+    out: dict[str, list[ActionResult]] = {}
+    for result in items:
+        email = getattr(result.action, "email", None)
+        if email:
+            out.setdefault(str(email).lower(), []).append(result)
+    return out
+
+
+def changed_records(
+    run: RunOutcome, previous: Mapping[str, ProvisioningRecord], now: str
+) -> list[ProvisioningRecord]:
+    """The records of `run.desired` (and of removals) whose content differs from `previous`."""
+    results = _by_email(run.results)
+    remaining = {str(getattr(a, "email", "")).lower() for a in run.replan.actions}
+    role, _, _ = resolve_role(run.account, run.observed, run.settings)
+    accepted = role.accepted_ids if role else frozenset()
+    held = {str(getattr(a, "email", "")).lower() for a in run.replan.held_removals}
+    blocking = next((f.detail for f in run.findings if f.kind in BLOCKING), None)
+    per_email = {f.email.lower(): f for f in run.findings if f.email}
+    out: list[ProvisioningRecord] = []
+
+    def keep(record: ProvisioningRecord) -> None:
+        old = previous.get(record.key)
+        if old is None or not old.same_as(record):
+            out.append(replace(record, updated_at=now))
+
+    for d in run.desired:
+        email = d.email.lower()
+        old = previous.get(f"{d.person_id}@{d.domain}")
+        mine = results.get(email, [])
+        user = run.observed.users.get(email)
+        user_id = (
+            (user.id if user else None)
+            or next((r.user_id for r in mine if r.user_id), None)
+            or run.observed.known_ids.get(email)
+            or (old.user_id if old and old.email == email else None)
+        )
+        has_role = user_id is not None and any(
+            a.user_id == user_id and a.role_id in accepted for a in run.observed.assignments
+        )
+        licensed = (
+            d.own_account
+            or run.observed.ci_free is not Subscription.SUBSCRIBED
+            or email in run.observed.ci_free_holders
+        )
+        exists = user_id is not None and (d.own_account or (user is not None and not user.suspended))
+        finding = per_email.get(email)
+        failed = next((r for r in mine if r.outcome is Outcome.FAILED), None)
+        status, error = AccountStatus.PENDING, None
+        if (finding and finding.kind is FindingKind.ACCOUNT_CONFLICT) or any(
+            r.outcome is Outcome.CONFLICT for r in mine
+        ):
+            status, error = AccountStatus.CONFLICT, finding.detail if finding else mine[-1].detail
+        elif exists and has_role and licensed and email not in remaining:
+            status = AccountStatus.PROVISIONED
+        elif failed is not None:
+            status, error = AccountStatus.FAILED, failed.detail
+        else:
+            error = (finding.detail if finding else None) or blocking or _waiting(run.replan, email)
+        attempts = 0
+        if status is AccountStatus.FAILED:
+            attempts = (old.attempts if old else 0) + 1
+        elif status is not AccountStatus.PROVISIONED and old is not None:
+            attempts = old.attempts
+        last = mine[-1].count_key if mine else (old.last_action if old else None)
+        keep(
+            ProvisioningRecord(
+                d.account_id,
+                d.person_id,
+                d.domain,
+                email,
+                status,
+                user_id,
+                d.own_account,
+                last,
+                error,
+                attempts,
+                old.updated_at if old else None,
+            )
+        )
+    wanted = {f"{d.person_id}@{d.domain}" for d in run.desired}
+    for key, old in previous.items():
+        if key not in wanted and not old.own_account and old.status is not AccountStatus.SUSPENDED:
+            _removed(old, run, results.get(old.email, []), held, keep)
+    return out
+
+
+def _removed(
+    record: ProvisioningRecord,
+    run: RunOutcome,
+    mine: list[ActionResult],
+    held: set[str],
+    keep: Callable[[ProvisioningRecord], None],
+) -> None:
+    """A record nobody wants any more: suspended, held back by the guard, or on its way out."""
+    user = run.observed.users.get(record.email)
+    suspended = (user is not None and user.suspended) or any(
+        isinstance(r.action, SuspendUser) and r.ok for r in mine
+    )
+    if suspended:
+        status, error = AccountStatus.SUSPENDED, None
+    elif record.email in held:
+        status = AccountStatus.HELD
+        error = next((f.detail for f in run.findings if f.kind is FindingKind.REMOVAL_GUARD), None)
+    elif user is None:
+        return  # not in the OU any more and not ours to judge: left as it was
+    else:
+        status, error = AccountStatus.PENDING, "removal pending"
+    last = mine[-1].count_key if mine else record.last_action
+    keep(replace(record, status=status, last_error=error, last_action=last))
+
+
+def _waiting(plan: Plan, email: str) -> str | None:
+    steps = sorted({type(a).__name__ for a in plan.actions if getattr(a, "email", "").lower() == email})
+    return f"waiting for: {', '.join(steps)}" if steps else None

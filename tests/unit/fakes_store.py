@@ -1,0 +1,76 @@
+"""An in-memory `StateStore` that counts writes the way the Firestore store does (only changed records)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from portalsync.actions import Finding
+from portalsync.model import Person, ResellerAccount, Settings
+from portalsync.ports import Approval, DesiredState, ValidationIssue
+from portalsync.records import ProvisioningRecord, RunRecord
+
+
+@dataclass
+class FakeStore:
+    accounts: list[ResellerAccount] = field(default_factory=list)
+    people: dict[str, Person] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    desired_issues: list[ValidationIssue] = field(default_factory=list)
+    records: dict[str, dict[str, ProvisioningRecord]] = field(default_factory=dict)
+    runs: list[RunRecord] = field(default_factory=list)
+    issues: list[ValidationIssue] = field(default_factory=list)
+    findings: dict[str, Finding] = field(default_factory=dict)
+    approvals: dict[str, Approval] = field(default_factory=dict)
+    writes: Counter[str] = field(default_factory=Counter)
+
+    def load_desired(self) -> DesiredState:
+        return DesiredState(
+            list(self.accounts), list(self.people.values()), self.settings, list(self.desired_issues)
+        )
+
+    def save_people(self, people: Sequence[Person]) -> int:
+        changed = [p for p in people if self.people.get(p.person_id) != p]
+        for person in changed:
+            self.people[person.person_id] = person
+        self.writes["people"] += len(changed)
+        return len(changed)
+
+    def load_records(self, account_id: str) -> dict[str, ProvisioningRecord]:
+        return dict(self.records.get(account_id, {}))
+
+    def save_records(self, account_id: str, records: Sequence[ProvisioningRecord]) -> int:
+        stored = self.records.setdefault(account_id, {})
+        changed = [r for r in records if r.key not in stored or not stored[r.key].same_as(r)]
+        for record in changed:
+            stored[record.key] = record
+        self.writes["records"] += len(changed)
+        return len(changed)
+
+    def save_run(self, run: RunRecord) -> None:
+        self.runs.append(run)
+        self.writes["runs"] += 1
+
+    def record_issues(self, issues: Sequence[ValidationIssue]) -> None:
+        new = [i for i in issues if i not in self.issues]
+        self.issues += new
+        self.writes["issues"] += len(new)
+
+    def record_findings(self, account_id: str, findings: Sequence[Finding]) -> None:
+        for finding in findings:
+            if self.findings.get(finding.dedup_key) != finding:
+                self.findings[finding.dedup_key] = finding
+                self.writes["alerts"] += 1
+
+    def approval(self, account_id: str) -> Approval | None:
+        return self.approvals.get(account_id)
+
+    def save_approval(self, approval: Approval) -> None:
+        self.approvals[approval.account_id] = approval
+
+    def consume_approval(self, account_id: str) -> None:
+        self.approvals.pop(account_id, None)
+
+    def status_of(self, account_id: str) -> dict[str, str]:
+        return {k: r.status.value for k, r in self.records.get(account_id, {}).items()}

@@ -1,0 +1,217 @@
+"""The use cases on in-memory fakes: converge, stay quiet when converged, guard, onboard, import."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from portalsync.actions import FindingKind
+from portalsync.errors import AuthError
+from portalsync.model import Person, ResellerAccount
+from portalsync.ports import ValidationIssue
+from portalsync.service import Service
+from tests.unit.builders import account, person
+from tests.unit.fakes import FakeClock, FakeWorkspace
+from tests.unit.fakes_store import FakeStore
+
+WRITE_METHODS = {
+    "create_org_unit",
+    "create_role",
+    "insert_user",
+    "update_user",
+    "insert_license",
+    "assign_role",
+    "revoke_role",
+}
+
+
+class Passwords:
+    def __init__(self) -> None:
+        self.made: list[str] = []
+        self._n = itertools.count(1)
+
+    def __call__(self) -> str:
+        self.made.append(f"Initial-Secret-{next(self._n)}!")
+        return self.made[-1]
+
+
+class World:
+    """Two reseller accounts (acme with a secondary domain) and their fake tenants."""
+
+    def __init__(self, people: list[Person], accounts: list[ResellerAccount] | None = None) -> None:
+        self.clock = FakeClock()
+        self.accounts = accounts or [
+            account("acme", ["a.example", "a2.example"]),
+            account("beta", ["b.example"], customer_id="C02bbbbbb"),
+        ]
+        self.store = FakeStore(accounts=self.accounts, people={p.person_id: p for p in people})
+        self.tenants = {a.account_id: FakeWorkspace(self.clock) for a in self.accounts}
+        self.passwords = Passwords()
+        self.service = Service(self.store, lambda a: self.tenants[a.account_id], self.clock, self.passwords)
+
+    def writes_to_google(self) -> list[str]:
+        return [c for t in self.tenants.values() for c in t.calls if c in WRITE_METHODS]
+
+    def reset_calls(self) -> None:
+        for tenant in self.tenants.values():
+            tenant.calls.clear()
+        self.store.writes.clear()
+
+
+def roster() -> list[Person]:
+    return [
+        person("yamada", "taro@corp.example", "太郎", "山田", locale="ja"),
+        person("anna", "anna@a.example", "Anna", "Smith"),  # her own address is on a reseller domain
+        person("bob", "bob@corp.example", "Bob", "Brown", accounts=["beta"]),
+    ]
+
+
+def test_empty_tenants_converge_and_a_second_sync_changes_nothing() -> None:
+    world = World(roster())
+    world.tenants["acme"].add_user("anna@a.example", managed=False)
+
+    reports = world.service.sync_all()
+
+    assert [r.run.account_id for r in reports] == ["acme", "beta"]
+    assert world.store.status_of("acme") == {
+        "yamada@a.example": "provisioned",
+        "yamada@a2.example": "provisioned",
+        "anna@a.example": "provisioned",  # her own account: only the role
+        "anna@a2.example": "provisioned",
+    }
+    assert world.store.status_of("beta") == {
+        "yamada@b.example": "provisioned",
+        "anna@b.example": "provisioned",
+        "bob@b.example": "provisioned",
+    }
+    acme = world.tenants["acme"]
+    assert "taro@a.example" in acme.users
+    assert acme.users["taro@a.example"].family_name == "山田"
+    assert acme.users["anna@a.example"].managed is False  # never taken over
+    assert reports[0].run.counts["CreateUser:done"] == 3
+    assert reports[0].run.api_calls > 0
+
+    world.reset_calls()
+    again = world.service.sync_all()
+    assert world.writes_to_google() == []
+    assert world.store.writes["records"] == 0
+    assert world.store.writes["alerts"] == 0
+    assert all(r.run.counts == {} and r.record_writes == 0 for r in again)
+
+
+def test_initial_passwords_are_not_stored_or_reported() -> None:
+    world = World(roster())
+    reports = world.service.sync_all()
+    assert world.passwords.made
+    dump = repr((world.store, reports))
+    assert not any(p in dump for p in world.passwords.made)
+
+
+def test_disabled_account_is_skipped_and_unreachable_one_does_not_stop_the_others() -> None:
+    world = World(
+        roster(),
+        [
+            account("acme", ["a.example"]),
+            account("beta", ["b.example"], customer_id="C02bbbbbb"),
+            account("gamma", ["c.example"], customer_id="C03cccccc", enabled=False),
+        ],
+    )
+    world.tenants["acme"].fail("observe", AuthError("unauthorized_client: Client is unauthorized", 401))
+
+    reports = world.service.sync_all()
+
+    assert [r.run.account_id for r in reports] == ["acme", "beta"]
+    assert world.tenants["gamma"].calls == []
+    assert reports[0].run.error
+    assert [f.kind for f in reports[0].findings] == [FindingKind.ACCOUNT_UNREACHABLE]
+    assert "acme/account_unreachable" not in world.store.findings  # keyed kind first
+    assert "account_unreachable/acme" in world.store.findings
+    assert set(world.store.status_of("beta").values()) == {"provisioned"}
+    assert world.service.sync_account("gamma") is None
+
+
+def test_mass_removal_is_held_until_approved() -> None:
+    staff = [person(f"p{i}", f"p{i}@corp.example", accounts=["acme"]) for i in range(8)]
+    world = World(staff, [account("acme", ["a.example"])])
+    world.service.sync_all()
+    assert len(world.store.status_of("acme")) == 8
+
+    world.store.people = {"p0": staff[0]}  # a truncated roster
+    world.reset_calls()
+    report = world.service.sync_account("acme")
+
+    assert report is not None
+    assert report.run.quarantined
+    assert world.writes_to_google() == []
+    assert not any(u.suspended for u in world.tenants["acme"].users.values())
+    assert any(f.kind is FindingKind.REMOVAL_GUARD for f in report.findings)
+    assert sorted(set(world.store.status_of("acme").values())) == ["held", "provisioned"]
+
+    world.service.approve("acme", 7, "boss@a.example")
+    report = world.service.sync_account("acme")
+    assert report is not None
+    assert not report.run.quarantined
+    suspended = sorted(e for e, u in world.tenants["acme"].users.items() if u.suspended)
+    assert suspended == [f"p{i}@a.example" for i in range(1, 8)]
+    assert world.store.approvals == {}  # used up
+    assert list(world.store.status_of("acme").values()).count("suspended") == 7
+
+
+def test_onboarding_touches_only_that_person() -> None:
+    world = World(roster())
+    world.service.sync_all()
+    del world.store.people["bob"]  # would be a removal in a full sync
+    world.store.people["new"] = person("new", "new@corp.example", "New", "Hire", accounts=["acme"])
+    world.reset_calls()
+
+    reports = world.service.onboard("new@corp.example")
+
+    assert [r.run.account_id for r in reports] == ["acme"]
+    assert world.store.status_of("acme")["new@a.example"] == "provisioned"
+    assert world.store.status_of("acme")["new@a2.example"] == "provisioned"
+    assert not world.tenants["beta"].users["bob@b.example"].suspended
+    assert world.tenants["beta"].calls == []
+    with pytest.raises(LookupError):
+        world.service.onboard("nobody")
+
+
+def test_plan_only_writes_nothing() -> None:
+    world = World(roster())
+    reports = world.service.plan_only("acme")
+    assert len(reports) == 1
+    assert reports[0].plan.actions
+    assert world.writes_to_google() == []
+    assert sum(world.store.writes.values()) == 0
+
+
+def test_paid_license_after_create_becomes_a_finding() -> None:
+    world = World(roster()[:1], [account("acme", ["a.example"])])
+    acme = world.tenants["acme"]
+    original = acme._insert_user
+
+    def auto_license(action, password):  # type: ignore[no-untyped-def]
+        user_id = original(action, password)
+        acme.paid_holders.add(action.email.lower())
+        return user_id
+
+    acme._insert_user = auto_license  # type: ignore[method-assign]
+    report = world.service.sync_account("acme")
+    assert report is not None
+    assert [f.kind for f in report.findings] == [FindingKind.PAID_LICENSE_ASSIGNED]
+
+
+def test_roster_import_deactivates_missing_people_only_when_every_row_was_good() -> None:
+    world = World(roster())
+    people = roster()[:2]
+    bad = [ValidationIssue("roster.csv row 4", "workspace_email", "not an e-mail address")]
+
+    report = world.service.import_roster(people, bad)
+    assert report.deactivated == ()
+    assert world.store.people["bob"].active
+    assert world.store.issues == bad
+
+    report = world.service.import_roster(people, [])
+    assert report.deactivated == ("bob",)
+    assert report.written == 1
+    assert not world.store.people["bob"].active
