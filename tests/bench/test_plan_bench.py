@@ -1,4 +1,4 @@
-"""plan_50k_seconds: planning 50,000 desired accounts (10 reseller accounts x 5,000 people), half converged."""
+"""plan_50k_seconds: planning 50,000 desired accounts (10 accounts x 5,000 people), half converged."""
 
 from __future__ import annotations
 
