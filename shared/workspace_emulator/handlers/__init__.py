@@ -12,6 +12,7 @@ MODULES = (
     "licensing",
     "gmail",
     "iam",
+    "sheets",
 )
 
 
