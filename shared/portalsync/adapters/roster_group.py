@@ -1,0 +1,133 @@
+"""Read the staff roster from a Google Group in the reseller's main domain.
+
+Membership comes from Directory `members.list` (paged, 200 a page); names and languages from one paged
+`users.list` over the customer rather than a `users.get` per member, so a roster of any size costs a few
+list pages. A member that is not a user of the customer (a nested group, an outside address) cannot be
+given a name and is reported as a `ValidationIssue`, like a bad CSV row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import cached_property
+from typing import Any
+
+from google.auth import credentials as auth_credentials
+from googleapiclient.discovery import build
+
+from portalsync.adapters.google_errors import from_exception
+from portalsync.adapters.retry import Retrier, RetryPolicy, SystemTimer, Timer
+from portalsync.model import Person
+from portalsync.ports import ValidationIssue
+from portalsync.validation import validate
+
+DIRECTORY_ENDPOINT = "https://admin.googleapis.com/"
+MEMBERS_PAGE = 200
+USERS_PAGE = 500
+USER_FIELDS = "nextPageToken,users(primaryEmail,name(givenName,familyName),languages,suspended)"
+
+
+class GroupRoster:
+    """Everyone in one group, as the main domain's admin (delegated credentials)."""
+
+    def __init__(
+        self,
+        credentials: auth_credentials.Credentials,
+        group_email: str,
+        endpoint: str = DIRECTORY_ENDPOINT,
+        retry: RetryPolicy | None = None,
+        timer: Timer | None = None,
+    ) -> None:
+        self._credentials = credentials
+        self._endpoint = endpoint
+        self.group = group_email.lower()
+        self._retrier = Retrier(retry or RetryPolicy(), timer or SystemTimer())
+        self.api_calls = 0
+
+    @cached_property
+    def _directory(self) -> Any:
+        return build(
+            "admin",
+            "directory_v1",
+            credentials=self._credentials,
+            client_options={"api_endpoint": self._endpoint},
+            static_discovery=True,
+            cache_discovery=False,
+        )
+
+    def _pages(self, make: Callable[[str | None], Any], key: str) -> Iterator[dict[str, Any]]:
+        token: str | None = None
+        while True:
+
+            def attempt(page_token: str | None = token) -> Any:
+                self.api_calls += 1
+                return make(page_token).execute()
+
+            page = self._retrier.run(attempt, from_exception)
+            yield from page.get(key, [])
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
+    def members(self) -> list[dict[str, Any]]:
+        api = self._directory.members()
+        return list(
+            self._pages(
+                lambda t: api.list(groupKey=self.group, maxResults=MEMBERS_PAGE, pageToken=t), "members"
+            )
+        )
+
+    def users(self) -> dict[str, dict[str, Any]]:
+        api = self._directory.users()
+        pages = self._pages(
+            lambda t: api.list(
+                customer="my_customer",
+                maxResults=USERS_PAGE,
+                projection="basic",
+                fields=USER_FIELDS,
+                pageToken=t,
+            ),
+            "users",
+        )
+        return {str(u["primaryEmail"]).lower(): u for u in pages}
+
+    def load(self) -> tuple[list[Person], list[ValidationIssue]]:
+        people: list[Person] = []
+        issues: list[ValidationIssue] = []
+        members = self.members()
+        users = self.users() if members else {}
+        for member in members:
+            email = str(member.get("email", "")).lower()
+            source = f"group {self.group} member {email or member.get('id')}"
+            kind = str(member.get("type", "USER"))
+            if kind != "USER":
+                issues.append(
+                    ValidationIssue(source, "type", f"a {kind.lower()} member, not a person: skipped")
+                )
+                continue
+            user = users.get(email)
+            if user is None:
+                issues.append(
+                    ValidationIssue(source, "email", "not a user of this Workspace account: skipped")
+                )
+                continue
+            person, problems = validate(Person, _person_data(user, member), source)
+            issues.extend(problems)
+            if person is not None:
+                people.append(person)
+        return people, issues
+
+
+def _person_data(user: dict[str, Any], member: dict[str, Any]) -> dict[str, Any]:
+    name = user.get("name") or {}
+    preferred = [str(lang.get("languageCode", "")) for lang in user.get("languages") or []]
+    suspended = bool(user.get("suspended")) or member.get("status") == "SUSPENDED"
+    email = str(user["primaryEmail"])
+    return {
+        "person_id": email.lower(),
+        "given_name": name.get("givenName", ""),
+        "family_name": name.get("familyName", ""),
+        "workspace_email": email,
+        "locale": "ja" if any(code.lower().startswith("ja") for code in preferred) else "en",
+        "active": not suspended,  # a suspended staff member has left: their portal accounts follow
+    }
