@@ -108,8 +108,12 @@ def delegated_credentials(
         # The emulator takes `emulator:<subject>` as that subject with every scope: plain local use only.
         return oauth2_credentials.Credentials(token=f"emulator:{subject}")  # type: ignore[no-untyped-call]
     if config.mode == "keyfile":
-        keyed: service_account.Credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
-            config.key_file, scopes=list(scopes), subject=subject, token_uri=config.token_uri
+        with open(config.key_file, encoding="utf-8") as handle:
+            info = json.load(handle)
+        if config.token_uri != GOOGLE_TOKEN_URI:
+            info["token_uri"] = config.token_uri
+        keyed: service_account.Credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+            info, scopes=list(scopes), subject=subject
         )
         return keyed
     if not config.service_account_email:

@@ -46,6 +46,7 @@ class ApiLimits:
     directory_per_minute: float = DIRECTORY_PER_MINUTE
     licensing_per_minute: float = LICENSING_PER_MINUTE
     batch_size: int = BATCH_SIZE
+    burst_seconds: float = 1.0  # how many seconds' worth of calls may go at once
 
 
 def _flatten(nodes: Sequence[Mapping[str, Any]]) -> list[Privilege]:
@@ -72,8 +73,12 @@ class GoogleWorkspace:
         limits = limits or ApiLimits()
         timer = timer or SystemTimer()
         buckets = {
-            "directory": TokenBucket(limits.directory_per_minute, timer=timer),
-            "licensing": TokenBucket(limits.licensing_per_minute, timer=timer),
+            "directory": TokenBucket(
+                limits.directory_per_minute, limits.directory_per_minute / 60 * limits.burst_seconds, timer
+            ),
+            "licensing": TokenBucket(
+                limits.licensing_per_minute, limits.licensing_per_minute / 60 * limits.burst_seconds, timer
+            ),
         }
         self._calls = ApiCaller(Retrier(retry or RetryPolicy(), timer), buckets, limits.batch_size)
 
