@@ -32,6 +32,7 @@ locals {
       PORTALSYNC_FIRESTORE_DATABASE = google_firestore_database.this.name
       # Keyless domain-wide delegation: the functions sign JWTs as this account through IAM Credentials.
       PORTALSYNC_SERVICE_ACCOUNT = google_service_account.runtime.email
+      PORTALSYNC_AUTH_MODE       = "keyless"
       PORTALSYNC_MAIL_TRANSPORT  = var.mail_transport
       PORTALSYNC_MAIL_SENDER     = var.mail_sender
       PORTALSYNC_SMTP_HOST       = var.smtp_host
