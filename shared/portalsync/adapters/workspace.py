@@ -21,7 +21,7 @@ from portalsync.adapters.directory_reads import CI_FREE_PRODUCT, CI_FREE_SKU, Te
 from portalsync.adapters.google_calls import BATCH_SIZE, ApiCaller
 from portalsync.adapters.retry import Retrier, RetryPolicy, SystemTimer, Timer
 from portalsync.adapters.throttle import DIRECTORY_PER_MINUTE, LICENSING_PER_MINUTE, TokenBucket
-from portalsync.errors import WorkspaceError
+from portalsync.errors import AlreadyExistsError, PermanentError, WorkspaceError
 from portalsync.model import MANAGED_MARK, ResellerAccount, Settings
 from portalsync.observed import ObservedAccount, ObservedUser
 from portalsync.ports import Privilege
@@ -112,9 +112,10 @@ class GoogleWorkspace:
     def observe(
         self, account: ResellerAccount, settings: Settings, known_ids: Mapping[str, str]
     ) -> ObservedAccount:
-        return TenantReader(self._calls, self._directory, self._licensing).observe(
-            account, settings, known_ids
-        )
+        return self._reader().observe(account, settings, known_ids)
+
+    def _reader(self) -> TenantReader:
+        return TenantReader(self._calls, self._directory, self._licensing)
 
     def get_user(self, email: str) -> ObservedUser | None:
         users = self._directory.users()
@@ -127,16 +128,22 @@ class GoogleWorkspace:
         return _flatten(answer.get("items") or [])
 
     def find_role(self, name: str) -> str | None:
-        roles = TenantReader(self._calls, self._directory, self._licensing).roles()
+        roles = self._reader().roles()
         return next((r.role_id for r in roles if r.name == name), None)
 
     # --- writes ----------------------------------------------------------------------------------------
 
     def create_org_unit(self, path: str) -> None:
+        """Google answers 400 "Invalid Ou Id", not 409, for an existing OU: read it back to tell which."""
         parent, _, name = path.rstrip("/").rpartition("/")
         body = {"name": name, "parentOrgUnitPath": parent or "/"}
         orgunits = self._directory.orgunits()
-        self._calls.execute("directory", lambda: orgunits.insert(customerId="my_customer", body=body))
+        try:
+            self._calls.execute("directory", lambda: orgunits.insert(customerId="my_customer", body=body))
+        except PermanentError as error:
+            if type(error) is not PermanentError or not self._reader().ou_exists(path):
+                raise
+            raise AlreadyExistsError(f"org unit {path} exists", error.status, error.reason) from error
 
     def create_role(self, name: str, privileges: Sequence[Privilege]) -> str:
         body = {
