@@ -1,1 +1,141 @@
-"""The composition root: the only place real clients are built, lazily (being written)."""
+"""The composition root: the only place real clients are built, lazily, from environment variables.
+
+Importing this module is cheap: Firestore and the discovery-based API clients are imported when a client is
+first built, so a Cloud Function's cold start pays only for what its trigger uses. Tests pass in fakes.
+
+The environment variables (GOOGLE_CLOUD_PROJECT, FIRESTORE_EMULATOR_HOST, PORTALSYNC_WORKSPACE_ENDPOINT,
+PORTALSYNC_AUTH_MODE, PORTALSYNC_SERVICE_ACCOUNT, ...) are listed in the README under "Configuration".
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from portalsync.adapters.auth import GOOGLE_TOKEN_URI, IAM_CREDENTIALS_ENDPOINT, AuthConfig, AuthMode
+from portalsync.model import ResellerAccount
+from portalsync.ports import Workspace, WorkspaceFactory
+from portalsync.results import PasswordFactory, random_password
+from portalsync.service import Service
+
+if TYPE_CHECKING:
+    from portalsync.adapters.firestore_store import FirestoreStore
+
+DEFAULT_PROJECT = "demo-portalsync"
+AUTH_MODES: tuple[AuthMode, ...] = ("emulator", "keyless", "keyfile")
+
+
+class SystemClock:
+    def now_iso(self) -> str:
+        return datetime.now(UTC).isoformat(timespec="seconds")
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class Config:
+    project: str = DEFAULT_PROJECT
+    firestore_emulator_host: str | None = None
+    database: str = "(default)"
+    workspace_endpoint: str | None = None
+    auth: AuthConfig = field(default_factory=AuthConfig)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        endpoint = env.get("PORTALSYNC_WORKSPACE_ENDPOINT") or None
+        if endpoint:
+            endpoint = endpoint.rstrip("/") + "/"
+        mode = env.get("PORTALSYNC_AUTH_MODE") or ("emulator" if endpoint else "keyless")
+        if mode not in AUTH_MODES:
+            raise ValueError(f"PORTALSYNC_AUTH_MODE must be one of {', '.join(AUTH_MODES)}, not {mode!r}")
+        auth = AuthConfig(
+            mode=mode,  # checked against AUTH_MODES above
+            service_account_email=env.get("PORTALSYNC_SERVICE_ACCOUNT", ""),
+            key_file=env.get("PORTALSYNC_KEY_FILE", ""),
+            token_uri=env.get("PORTALSYNC_TOKEN_URI")
+            or (endpoint + "token" if endpoint else GOOGLE_TOKEN_URI),
+            iam_endpoint=env.get("PORTALSYNC_IAM_ENDPOINT") or endpoint or IAM_CREDENTIALS_ENDPOINT,
+        )
+        return cls(
+            project=env.get("GOOGLE_CLOUD_PROJECT") or DEFAULT_PROJECT,
+            firestore_emulator_host=env.get("FIRESTORE_EMULATOR_HOST") or None,
+            database=env.get("PORTALSYNC_FIRESTORE_DATABASE") or "(default)",
+            workspace_endpoint=endpoint,
+            auth=auth,
+        )
+
+
+def firestore_client(config: Config) -> Any:
+    from google.cloud import firestore
+
+    if config.firestore_emulator_host:
+        from google.auth.credentials import AnonymousCredentials
+
+        os.environ.setdefault("FIRESTORE_EMULATOR_HOST", config.firestore_emulator_host)
+        return firestore.Client(
+            project=config.project,
+            database=config.database,
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        )
+    return firestore.Client(project=config.project, database=config.database)
+
+
+def state_store(config: Config, clock: SystemClock | None = None) -> FirestoreStore:
+    from portalsync.adapters.firestore_store import FirestoreStore
+
+    return FirestoreStore(firestore_client(config), now=(clock or SystemClock()).now_iso)
+
+
+class GoogleWorkspaces:
+    """`WorkspaceFactory`: one adapter per reseller account, delegated to its super admin."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._source: Any = None  # the runtime identity, looked up once (keyless only)
+
+    def __call__(self, account: ResellerAccount) -> Workspace:
+        from portalsync.adapters.auth import delegated_credentials, runtime_credentials
+        from portalsync.adapters.workspace import GoogleEndpoints, GoogleWorkspace
+
+        if self.config.auth.mode == "keyless" and self._source is None:
+            self._source = self._runtime_identity(runtime_credentials)
+        credentials = delegated_credentials(self.config.auth, account.admin_subject, source=self._source)
+        endpoint = self.config.workspace_endpoint
+        endpoints = GoogleEndpoints.single_host(endpoint) if endpoint else GoogleEndpoints()
+        return GoogleWorkspace(credentials, endpoints)
+
+    def _runtime_identity(self, lookup: Any) -> Any:
+        """Application default credentials; against the emulator (whose IAM accepts any bearer) a stand-in."""
+        if not self.config.workspace_endpoint:
+            return lookup()
+        from google.oauth2.credentials import Credentials
+
+        return Credentials(token="emulator-runtime")  # type: ignore[no-untyped-call]  # noqa: S106
+
+
+def build_service(
+    config: Config | None = None,
+    *,
+    store: Any = None,
+    workspaces: WorkspaceFactory | None = None,
+    clock: Any = None,
+    passwords: PasswordFactory = random_password,
+) -> Service:
+    """The service with real adapters for whatever is not given."""
+    config = config or Config.from_env()
+    clock = clock or SystemClock()
+    return Service(
+        store if store is not None else state_store(config, clock),
+        workspaces or GoogleWorkspaces(config),
+        clock,
+        passwords,
+    )

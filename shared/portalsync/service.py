@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from portalsync.actions import REMOVALS, Finding, FindingKind, Plan
@@ -65,9 +65,17 @@ class Service:
         self.clock = clock
         self.passwords = passwords
 
-    def sync_all(self, trigger: str = "nightly") -> list[AccountReport]:
+    def sync_all(
+        self, trigger: str = "nightly", on_account: Callable[[str], None] | None = None
+    ) -> list[AccountReport]:
         desired = self._desired(record=True)
-        return [self._run(a, desired, trigger, _Scope()) for a in desired.accounts if self._enabled(a)]
+        reports = []
+        for account in desired.accounts:
+            if self._enabled(account):
+                if on_account is not None:
+                    on_account(account.account_id)
+                reports.append(self._run(account, desired, trigger, _Scope()))
+        return reports
 
     def sync_account(self, account_id: str, trigger: str = "account") -> AccountReport | None:
         """None when the account is disabled (skipped, nothing written)."""
