@@ -78,7 +78,7 @@ def plan(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """Observe and plan without changing anything."""
     reports = _call(lambda s: s.plan_only(account))
     if as_json:
-        out.print_json(json.dumps([_plan_json(r) for r in reports], ensure_ascii=False))
+        typer.echo(json.dumps([_plan_json(r) for r in reports], ensure_ascii=False, indent=2))
     else:
         _print_plans(reports)
 
@@ -137,7 +137,7 @@ def status(as_json: JsonOpt = False) -> None:
     rows = [r for records in by_account.values() for r in records]
     if as_json:
         docs = [{**dataclasses.asdict(r), "status": r.status.value} for r in rows]
-        out.print_json(json.dumps(docs, ensure_ascii=False))
+        typer.echo(json.dumps(docs, ensure_ascii=False, indent=2))
         return
     table = Table(title="portal accounts", title_justify="left")
     for column in ("account", "person", "domain", "address", "status", "reason"):

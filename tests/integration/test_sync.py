@@ -1,0 +1,291 @@
+"""The whole pipeline through the real adapters: Firestore emulator + Workspace emulator."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from portalsync import names
+from portalsync.adapters.auth import AuthConfig
+from portalsync.adapters.retry import RetryPolicy
+from portalsync.adapters.workspace import emulator_workspace
+from portalsync.bootstrap import Config, build_service
+from portalsync.cli import app
+from portalsync.logs import JsonFormatter
+from portalsync.model import ResellerAccount
+from portalsync.service import Service
+from tests.conftest import FIRESTORE_PROJECT
+from workspace_emulator.client import ControlClient
+
+pytestmark = pytest.mark.integration
+
+WRITE_VERBS = ("insert", "update", "patch", "delete")
+FAST_RETRY = RetryPolicy(base=0.01, cap=0.05, jitter=0.01)
+ACCOUNTS = {
+    "acme": {
+        "customer_id": "C01aaaaaa",
+        "admin_subject": "admin@a.example",
+        "domains": ["a.example", "a2.example"],
+    },
+    "beta": {"customer_id": "C02bbbbbb", "admin_subject": "admin@b.example", "domains": ["b.example"]},
+}
+PEOPLE = {
+    "yamada": {
+        "given_name": "太郎",
+        "family_name": "山田",
+        "workspace_email": "taro@corp.example",
+        "locale": "ja",
+    },
+    "anna": {"given_name": "Anna", "family_name": "Smith", "workspace_email": "anna@a.example"},
+    "bob": {
+        "given_name": "Bob",
+        "family_name": "Brown",
+        "workspace_email": "bob@corp.example",
+        "accounts": ["beta"],
+    },
+}
+
+
+class Passwords:
+    def __init__(self) -> None:
+        self.made: list[str] = []
+        self._n = itertools.count(1)
+
+    def __call__(self) -> str:
+        self.made.append(f"Pw-{next(self._n):04d}-Xq9!zZ")
+        return self.made[-1]
+
+
+class Stack:
+    def __init__(self, control: ControlClient, db: Any, url: str, host: str) -> None:
+        self.control, self.db, self.url = control, db, url
+        self.passwords = Passwords()
+        config = Config(
+            project=FIRESTORE_PROJECT,
+            firestore_emulator_host=host,
+            workspace_endpoint=url,
+            auth=AuthConfig(mode="emulator"),
+        )
+        self.service: Service = build_service(config, workspaces=self.workspace, passwords=self.passwords)
+        self.store: Any = self.service.store
+
+    def workspace(self, account: ResellerAccount) -> Any:
+        return emulator_workspace(self.url, account.admin_subject, retry=FAST_RETRY)
+
+    def seed(self, people: dict[str, dict[str, Any]] = PEOPLE) -> None:
+        for account_id, account in ACCOUNTS.items():
+            self.db.collection(names.COL_ACCOUNTS).document(account_id).set(account)
+        for person_id, person in people.items():
+            self.db.collection(names.COL_PEOPLE).document(person_id).set(person)
+
+    def admin_writes(self) -> dict[str, int]:
+        return {m: n for m, n in self.control.calls().items() if m.rsplit(".", 1)[-1] in WRITE_VERBS}
+
+    def tenant(self, customer_id: str) -> dict[str, Any]:
+        state: dict[str, Any] = self.control.get("state")["customers"][customer_id]
+        return state
+
+    def statuses(self) -> dict[str, str]:
+        return {r.key: r.status.value for rs in self.service.status().values() for r in rs}
+
+    def all_documents(self) -> Iterator[dict[str, Any]]:
+        def walk(collections: Any) -> Iterator[dict[str, Any]]:
+            for collection in collections:
+                for snap in collection.stream():
+                    yield snap.to_dict() or {}
+                    yield from walk(snap.reference.collections())
+                for ref in collection.list_documents():  # parents that only hold subcollections
+                    yield from walk(ref.collections())
+
+        yield from walk(self.db.collections())
+
+
+@pytest.fixture
+def stack(control: ControlClient, firestore_client: Any, emulator_url: str, firestore_host: str) -> Stack:
+    control.post(
+        "users", {"primaryEmail": "anna@a.example", "name": {"givenName": "Anna", "familyName": "Smith"}}
+    )
+    return Stack(control, firestore_client, emulator_url, firestore_host)
+
+
+def assert_no_duplicates(stack: Stack) -> None:
+    for customer in ("C01aaaaaa", "C02bbbbbb"):
+        tenant = stack.tenant(customer)
+        emails = Counter(u["primaryEmail"] for u in tenant["users"])
+        assert max(emails.values()) == 1
+        pairs = Counter((a["roleId"], a["assignedTo"]) for a in tenant["roleAssignments"])
+        assert max(pairs.values()) == 1
+
+
+def test_empty_to_converged_then_a_second_run_writes_nothing(stack: Stack) -> None:
+    stack.seed()
+    reports = stack.service.sync_all()
+    assert all(r.run.counts for r in reports)
+    assert set(stack.statuses().values()) == {"provisioned"}
+    assert len(stack.statuses()) == 7  # yamada, anna on 3 domains; bob on b.example
+    users = {u["primaryEmail"]: u for u in stack.tenant("C01aaaaaa")["users"]}
+    assert users["taro@a2.example"]["name"]["familyName"] == "山田"
+    assert users["taro@a2.example"]["orgUnitPath"] == "/Customer Care Portal"
+    assert_no_duplicates(stack)
+
+    stack.control.delete("calls")
+    stack.store.writes_by_collection.clear()
+    again = stack.service.sync_all()
+    assert stack.admin_writes() == {}
+    assert all(r.record_writes == 0 and r.run.counts == {} for r in again)
+    assert stack.store.writes_by_collection == Counter({names.COL_RUNS: 2})
+    runs = stack.store.recent_runs("acme")
+    assert len(runs) == 2
+    assert runs[0].api_calls > 0
+
+
+def test_faults_still_converge_without_duplicates(stack: Stack) -> None:
+    stack.seed()
+    stack.control.post("consistency", {"incompleteSeconds": 0.3, "getLagSeconds": 0.3})
+    stack.control.post("faults", {"method": "directory.users.insert", "count": 2, "status": 503})
+    stack.control.post(
+        "faults",
+        {
+            "method": "directory.roleAssignments.insert",
+            "count": 2,
+            "status": 429,
+            "reason": "rateLimitExceeded",
+        },
+    )
+    stack.control.post(
+        "faults",
+        {"method": "directory.users.list", "count": 1, "status": 403, "reason": "userRateLimitExceeded"},
+    )
+    stack.control.post("faults", {"random5xxRate": 0.1, "seed": 7})
+
+    for _ in range(3):  # a level-based reconciler converges over runs whatever a single run met
+        stack.service.sync_all()
+        if set(stack.statuses().values()) == {"provisioned"}:
+            break
+    stack.control.delete("faults")
+    stack.service.sync_all()
+    assert set(stack.statuses().values()) == {"provisioned"}
+    assert_no_duplicates(stack)
+
+
+def test_truncated_roster_trips_the_guard_until_approved(stack: Stack, tmp_path: Path) -> None:
+    staff = {
+        f"p{i}": {
+            "given_name": "Staff",
+            "family_name": f"N{i}",
+            "workspace_email": f"p{i}@corp.example",
+            "accounts": ["beta"],
+        }
+        for i in range(8)
+    }
+    stack.seed(staff)
+    stack.service.sync_all()
+    assert len(stack.statuses()) == 8
+
+    (tmp_path / "short.csv").write_text(
+        "workspace_email,given_name,family_name,accounts,person_id\np0@corp.example,Staff,N0,beta,p0\n",
+        encoding="utf-8",
+    )
+    from portalsync.adapters.roster_csv import read_roster
+
+    report = stack.service.import_roster(*read_roster(tmp_path / "short.csv"))
+    assert len(report.deactivated) == 7
+    run = stack.service.sync_account("beta")
+    assert run is not None
+    assert run.run.quarantined
+    assert not any(u.get("suspended") for u in stack.tenant("C02bbbbbb")["users"])
+    assert Counter(stack.statuses().values()) == Counter({"held": 7, "provisioned": 1})
+    alerts = [d.to_dict() for d in stack.db.collection(names.COL_ALERTS).stream()]
+    assert [a["kind"] for a in alerts] == ["removal_guard"]
+
+    stack.service.approve("beta", 7, "boss@b.example")
+    run = stack.service.sync_account("beta")
+    assert run is not None
+    assert not run.run.quarantined
+    suspended = sorted(u["primaryEmail"] for u in stack.tenant("C02bbbbbb")["users"] if u.get("suspended"))
+    assert suspended == [f"p{i}@b.example" for i in range(1, 8)]
+    assert stack.store.approval("beta") is None
+
+
+def test_bad_documents_are_reported_and_skipped(stack: Stack) -> None:
+    stack.seed({**PEOPLE, "broken": {"given_name": "X", "family_name": "Y", "workspace_email": "nope"}})
+    stack.db.collection(names.COL_ACCOUNTS).document("gamma").set({"customer_id": "bad", "domains": []})
+    stack.service.sync_all()
+    issues = {d.id: d.to_dict() for d in stack.db.collection(names.COL_VALIDATION).stream()}
+    assert set(issues) == {"people%2Fbroken", "reseller_accounts%2Fgamma"}
+    assert issues["people%2Fbroken"]["issues"][0]["field"] == "workspace_email"
+    assert set(stack.statuses().values()) == {"provisioned"}
+
+
+def test_initial_passwords_appear_in_no_document_and_no_log(stack: Stack) -> None:
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("portalsync")
+    logger.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        stack.seed()
+        stack.service.sync_all()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    assert len(stack.passwords.made) == 6
+    logged = buffer.getvalue()
+    assert '"severity"' in logged
+    documents = json.dumps(list(stack.all_documents()), ensure_ascii=False, default=str)
+    assert "taro@a.example" in documents
+    for password in stack.passwords.made:
+        assert password not in logged
+        assert password not in documents
+
+
+def test_cli_plan_status_and_roster_import(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PORTALSYNC_WORKSPACE_ENDPOINT", stack.url)
+    monkeypatch.setenv("PORTALSYNC_AUTH_MODE", "emulator")
+    stack.seed({})
+    runner = CliRunner()
+
+    csv = "person_id,given_name,family_name,workspace_email,accounts\r\n"
+    csv += "yamada,太郎,山田,taro@corp.example,acme\r\nbad,,X,x@corp.example,acme\r\n"
+    (tmp_path / "roster.csv").write_bytes(csv.encode("cp932"))
+    result = runner.invoke(app, ["roster", "import", str(tmp_path / "roster.csv")])
+    assert result.exit_code == 0, result.output
+    assert "roster.csv row 3" in result.output
+    assert stack.db.collection(names.COL_PEOPLE).document("yamada").get().to_dict()["family_name"] == "山田"
+
+    result = runner.invoke(app, ["plan", "--json"])
+    assert result.exit_code == 0, result.output
+    plans = {p["account_id"]: p for p in json.loads(result.output)}
+    created = [a["email"] for a in plans["acme"]["actions"] if a["type"] == "CreateUser"]
+    assert created == ["taro@a.example", "taro@a2.example"]
+    assert [a["type"] for a in plans["beta"]["actions"]] == ["CreateOrgUnit"]  # nobody is on beta yet
+    assert stack.admin_writes() == {}
+
+    result = runner.invoke(app, ["apply", "--account", "acme"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["status", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert {(r["email"], r["status"]) for r in rows} == {
+        ("taro@a.example", "provisioned"),
+        ("taro@a2.example", "provisioned"),
+    }
+    result = runner.invoke(app, ["status"])
+    assert "provisioned" in result.output
+    result = runner.invoke(app, ["approve", "acme", "--max-removals", "3", "--by", "boss@a.example"])
+    assert result.exit_code == 0, result.output
+    assert stack.store.approval("acme") is not None
+    assert runner.invoke(app, ["plan", "--account", "nope"]).exit_code == 2
