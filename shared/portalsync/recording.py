@@ -156,3 +156,18 @@ def _removed(
 def _waiting(plan: Plan, email: str) -> str | None:
     steps = sorted({type(a).__name__ for a in plan.actions if getattr(a, "email", "").lower() == email})
     return f"waiting for: {', '.join(steps)}" if steps else None
+
+
+def result_finding(account_id: str, result: ActionResult) -> Finding:
+    """The finding an action's failure raises, pinned to its person and domain."""
+    email = getattr(result.action, "email", None)
+    assert result.finding is not None
+    return Finding(
+        result.finding,
+        account_id,
+        f"{type(result.action).__name__} failed: {result.detail}",
+        domain=email.rsplit("@", 1)[1] if email else None,
+        person_id=getattr(result.action, "person_id", None),
+        email=email,
+        suggestion=result.suggestion,
+    )

@@ -20,7 +20,7 @@ from portalsync.model import DesiredAccount, Person, ResellerAccount
 from portalsync.observed import ObservedAccount
 from portalsync.plan import plan_account
 from portalsync.ports import Approval, Clock, DesiredState, StateStore, ValidationIssue, WorkspaceFactory
-from portalsync.recording import RunOutcome, changed_records
+from portalsync.recording import RunOutcome, changed_records, result_finding
 from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
 from portalsync.results import ActionResult, PasswordFactory, random_password
 
@@ -200,7 +200,7 @@ class Service:
             except WorkspaceError as error:
                 log.warning("re-observation failed; records stay pending", extra={**ctx, "error": str(error)})
         findings += replan.findings
-        findings += [_result_finding(aid, r) for r in results if r.finding is not None]
+        findings += [result_finding(aid, r) for r in results if r.finding is not None]
         if plan.quarantined and not replan.quarantined:
             findings += [f for f in plan.findings if f.kind is FindingKind.REMOVAL_GUARD]
         outcome = RunOutcome(account, state.settings, desired, observed, replan, results, findings)
@@ -283,20 +283,6 @@ def _scoped_records(records: dict[str, ProvisioningRecord], scope: _Scope) -> di
     if scope.person_id is None:
         return records
     return {k: r for k, r in records.items() if r.person_id == scope.person_id}
-
-
-def _result_finding(account_id: str, result: ActionResult) -> Finding:
-    email = getattr(result.action, "email", None)
-    assert result.finding is not None
-    return Finding(
-        result.finding,
-        account_id,
-        f"{type(result.action).__name__} failed: {result.detail}",
-        domain=email.rsplit("@", 1)[1] if email else None,
-        person_id=getattr(result.action, "person_id", None),
-        email=email,
-        suggestion=result.suggestion,
-    )
 
 
 def _run_id(now: str) -> str:
