@@ -122,13 +122,16 @@ def sync(service: Service) -> list[AccountReport]:
 
 
 def provisioned_table(service: Service) -> Table:
+    rows = [r for records in service.status().values() for r in records]
+    notes = any(r.last_error for r in rows)
     table = Table(title="Customer Care Portal accounts", title_justify="left")
-    for column in ("account", "person", "portal address", "status", "note"):
+    for column in ("account", "person", "portal address", "status", *(["note"] if notes else [])):
         table.add_column(column, no_wrap=column != "note")
-    for account_id, records in service.status().items():
-        for r in records:
-            note = "own account: role only" if r.own_account else (r.last_error or "")
-            table.add_row(account_id, _name(r.person_id), r.email, r.status.value, note)
+    for r in rows:
+        status = r.status.value + (" (own account: role only)" if r.own_account else "")
+        table.add_row(
+            r.account_id, _name(r.person_id), r.email, status, *([r.last_error or ""] if notes else [])
+        )
     return table
 
 
