@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal
 
+from portalsync import remedies
 from portalsync.actions import Finding, FindingKind
 
 Locale = Literal["ja", "en"]
@@ -40,6 +41,7 @@ SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.CI_FREE_MISSING: Severity.WARNING,
     FindingKind.ACCOUNT_CONFLICT: Severity.WARNING,
     FindingKind.ACTION_FAILED: Severity.WARNING,
+    FindingKind.MAIL_UNDELIVERABLE: Severity.WARNING,
     FindingKind.INVALID_INPUT: Severity.INFO,
 }
 
@@ -49,6 +51,11 @@ RemedyText = Callable[[Finding, Locale], str | None]
 
 def no_remedy(finding: Finding, locale: Locale) -> str | None:
     return None
+
+
+def console_steps(finding: Finding, locale: Locale) -> str | None:
+    """The numbered Admin console steps remedies.py has for the finding's kind."""
+    return remedies.remedy(finding.kind, locale) or None
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,7 @@ def reconcile_alerts(
     open_alerts: Iterable[Alert],
     scopes: Sequence[Scope],
     now: str,
-    remedy: RemedyText = no_remedy,
+    remedy: RemedyText = console_steps,
 ) -> AlertChanges:
     """Open, bump or resolve alerts for one run.
 

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from portalsync.actions import Finding, FindingKind
-from portalsync.alerts import Alert, AlertStatus, Locale, Scope, Severity, digest, reconcile_alerts
+from portalsync.alerts import (
+    SEVERITY,
+    Alert,
+    AlertStatus,
+    Locale,
+    Scope,
+    Severity,
+    digest,
+    no_remedy,
+    reconcile_alerts,
+)
+from portalsync.mail.compose import TITLES
 
 T1, T2, T3 = "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", "2025-01-03T00:00:00Z"
 CAP = Finding(FindingKind.CI_FREE_CAP_REACHED, "acct-x", "50 of 50 in use", domain="x.example")
@@ -13,7 +24,7 @@ SCOPE_X = [Scope("acct-x")]
 
 
 def run(findings: list[Finding], open_alerts: list[Alert], now: str, scopes: list[Scope] = SCOPE_X) -> Alert:
-    changes = reconcile_alerts(findings, open_alerts, scopes, now)
+    changes = reconcile_alerts(findings, open_alerts, scopes, now, no_remedy)
     (alert,) = changes.to_write
     return alert
 
@@ -85,6 +96,19 @@ def test_the_fix_comes_from_the_remedy_lookup_and_a_missing_one_is_tolerated() -
         "ja": "ja: Billing > Cloud Identity Free",
     }
     assert fixes[FindingKind.ACCOUNT_CONFLICT] is None
+
+
+def test_by_default_the_fix_is_the_console_steps_in_both_languages() -> None:
+    (alert,) = reconcile_alerts([CAP], [], SCOPE_X, T1).opened
+    assert alert.fix is not None
+    assert alert.fix["en"].startswith("1. ")
+    assert alert.fix["ja"].startswith("1. ")
+    assert alert.fix["en"] != alert.fix["ja"]
+
+
+def test_every_kind_has_a_severity_and_a_title() -> None:
+    assert set(SEVERITY) == set(FindingKind)
+    assert set(TITLES) == set(FindingKind)
 
 
 def test_alerts_round_trip_through_a_document() -> None:

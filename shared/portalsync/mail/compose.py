@@ -52,6 +52,7 @@ TITLES: Mapping[FindingKind, tuple[str, str]] = {  # (en, ja)
     FindingKind.REMOVAL_GUARD: ("Removals held back for approval", "削除が承認待ちで保留されています"),
     FindingKind.INVALID_INPUT: ("Invalid input skipped", "不正な入力をスキップしました"),
     FindingKind.ACTION_FAILED: ("A change failed", "変更に失敗しました"),
+    FindingKind.MAIL_UNDELIVERABLE: ("Portal mail cannot be delivered", "ポータルのメールを配信できません"),
     FindingKind.ACCOUNT_UNREACHABLE: (
         "The reseller account cannot be reached",
         "販売パートナー アカウントに接続できません",
