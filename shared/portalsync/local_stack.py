@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 
 FIRESTORE_JAR_GLOB = "platform/cloud-firestore-emulator/cloud-firestore-emulator*.jar"
+PUBSUB_JAR_GLOB = "platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar"
 SDK_ROOTS = ("/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk", "/opt/google-cloud-sdk")
 
 
@@ -50,15 +51,43 @@ def _sdk_roots() -> list[str]:
     return roots
 
 
-def firestore_jar() -> Path:
-    """The Firestore emulator jar of the installed Cloud SDK (the version is globbed, not hard-coded)."""
+def _jar(pattern: str, package: str) -> Path:
     for root in _sdk_roots():
-        found = sorted(glob.glob(os.path.join(root, FIRESTORE_JAR_GLOB)))
+        found = sorted(glob.glob(os.path.join(root, pattern)))
         if found:
             return Path(found[-1])
-    raise FileNotFoundError(
-        "Firestore emulator jar not found; install google-cloud-cli-firestore-emulator (and Java 17+)"
-    )
+    raise FileNotFoundError(f"emulator jar not found; install {package} (and Java 17+)")
+
+
+def firestore_jar() -> Path:
+    """The Firestore emulator jar of the installed Cloud SDK (the version is globbed, not hard-coded)."""
+    return _jar(FIRESTORE_JAR_GLOB, "google-cloud-cli-firestore-emulator")
+
+
+def pubsub_jar() -> Path:
+    return _jar(PUBSUB_JAR_GLOB, "google-cloud-cli-pubsub-emulator")
+
+
+def pubsub_argv(port: int, jar: Path | None = None) -> list[str]:
+    """The Pub/Sub emulator jar directly (gcloud's wrapper would leave the java child behind)."""
+    java = shutil.which("java") or "java"
+    return [java, "-Xmx256m", "-jar", str(jar or pubsub_jar()), "--host=127.0.0.1", f"--port={port}"]
+
+
+def functions_argv(target: str, port: int, source: Path) -> list[str]:
+    """functions-framework serving one entry point of `functions/main.py`, as Cloud Functions would."""
+    framework = Path(sys.executable).with_name("functions-framework")
+    return [
+        str(framework),
+        "--source",
+        str(source),
+        "--target",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
 
 
 def firestore_argv(port: int, jar: Path | None = None) -> list[str]:

@@ -34,6 +34,8 @@ COL_OUTBOX: Final = "outbox"
 COL_LEASES: Final = "leases"
 COL_EVENTS: Final = "processed_events"
 COL_VALIDATION: Final = "validation_issues"
+COL_RUN_GROUPS: Final = "run_groups"  # one nightly run: accounts published and finished (digest timing)
+COL_CREDENTIALS_DUE: Final = "credentials_due"  # first-sign-in mails to retry: addresses only
 
 # Composite indexes the store's queries need: (collection, ((field, "ASCENDING"|"DESCENDING"), ...))
 COMPOSITE_INDEXES: Final = (

@@ -1,0 +1,173 @@
+"""Firestore for the flows: leases, processed event ids, nightly run groups, alerts, credentials due.
+
+Leases and run groups change inside transactions, so two function instances racing on one document see one
+winner; event ids are written with `create` (fails if present), the create-if-absent the at-least-once
+delivery needs. Queries use single-field indexes only (no composite index to deploy).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from google.api_core import exceptions as api_exceptions
+from google.cloud import firestore
+
+from portalsync import names
+from portalsync.adapters.firestore_codec import safe_id
+from portalsync.alerts import Alert, AlertStatus
+from portalsync.flow_ports import RunGroup
+
+
+def _utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class FirestoreLeases:
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def acquire(self, name: str, holder: str, seconds: float) -> bool:
+        ref = self.client.collection(names.COL_LEASES).document(safe_id(name))
+
+        @firestore.transactional
+        def take(transaction: Any) -> bool:
+            snap = ref.get(transaction=transaction)
+            now = _utc()
+            if snap.exists:
+                held = snap.to_dict() or {}
+                expires = held.get("expires_at")
+                if held.get("holder") != holder and expires is not None and expires > now:
+                    return False
+            transaction.set(
+                ref, {"holder": holder, "expires_at": now + dt.timedelta(seconds=seconds), "taken_at": now}
+            )
+            return True
+
+        return bool(take(self.client.transaction()))
+
+    def release(self, name: str, holder: str) -> None:
+        ref = self.client.collection(names.COL_LEASES).document(safe_id(name))
+
+        @firestore.transactional
+        def give_back(transaction: Any) -> None:
+            snap = ref.get(transaction=transaction)
+            if snap.exists and (snap.to_dict() or {}).get("holder") == holder:
+                transaction.delete(ref)
+
+        give_back(self.client.transaction())
+
+
+class FirestoreEventLog:
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def _ref(self, event_id: str) -> Any:
+        return self.client.collection(names.COL_EVENTS).document(safe_id(event_id))
+
+    def seen(self, event_id: str) -> bool:
+        return bool(self._ref(event_id).get().exists)
+
+    def mark_done(self, event_id: str, summary: Mapping[str, object]) -> bool:
+        try:
+            self._ref(event_id).create({**summary, "event_id": event_id, "done_at": _utc()})
+        except api_exceptions.Conflict:
+            return False
+        return True
+
+
+class FirestoreRunGroups:
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def _col(self) -> Any:
+        return self.client.collection(names.COL_RUN_GROUPS)
+
+    def latest_start(self) -> str | None:
+        query = self._col().order_by("started_at", direction=firestore.Query.DESCENDING).limit(1)
+        found = [s.to_dict() or {} for s in query.stream()]
+        return str(found[0]["started_at"]) if found else None
+
+    def start(self, group: RunGroup) -> None:
+        doc = {
+            "group_id": group.group_id,
+            "started_at": group.started_at,
+            "since": group.since,
+            "expected": list(group.expected),
+            "done": list(group.done),
+        }
+        with contextlib.suppress(api_exceptions.Conflict):  # a redelivered nightly event: kept
+            self._col().document(safe_id(group.group_id)).create(doc)
+
+    def finish(self, group_id: str, account_id: str) -> RunGroup | None:
+        ref = self._col().document(safe_id(group_id))
+
+        @firestore.transactional
+        def mark(transaction: Any) -> RunGroup | None:
+            snap = ref.get(transaction=transaction)
+            if not snap.exists:
+                return None
+            data = snap.to_dict() or {}
+            done = list(data.get("done") or [])
+            if account_id not in done:
+                done.append(account_id)
+                transaction.update(ref, {"done": done, "updated_at": _utc()})
+            return RunGroup(
+                group_id,
+                str(data["started_at"]),
+                str(data.get("since") or ""),
+                tuple(data.get("expected") or ()),
+                tuple(done),
+            )
+
+        result: RunGroup | None = mark(self.client.transaction())
+        return result
+
+
+class FirestoreAlertBook:
+    """Reads the alert documents the state store writes; writes only openings and resolutions."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def _col(self) -> Any:
+        return self.client.collection(names.COL_ALERTS)
+
+    def open_alerts(self, account_id: str | None = None) -> list[Alert]:
+        query = self._col().where(filter=firestore.FieldFilter("status", "==", AlertStatus.OPEN.value))
+        if account_id is not None:
+            query = query.where(filter=firestore.FieldFilter("account_id", "==", account_id))
+        return [Alert.from_dict(s.to_dict() or {}) for s in query.stream()]
+
+    def alerts_since(self, since: str) -> list[Alert]:
+        resolved = self._col().where(filter=firestore.FieldFilter("resolved_at", ">=", since))
+        recent = [Alert.from_dict(s.to_dict() or {}) for s in resolved.stream()]
+        return self.open_alerts() + [a for a in recent if a.status is AlertStatus.RESOLVED]
+
+    def save_alerts(self, alerts: Sequence[Alert]) -> None:
+        batch = self.client.batch()
+        for alert in alerts:
+            batch.set(self._col().document(safe_id(alert.key)), alert.to_dict(), merge=True)
+        if alerts:
+            batch.commit()
+
+
+class FirestoreCredentialsDue:
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def _col(self) -> Any:
+        return self.client.collection(names.COL_CREDENTIALS_DUE)
+
+    def add(self, account_id: str, person_id: str, email: str, error: str) -> None:
+        doc = {"account_id": account_id, "person_id": person_id, "email": email, "error": error}
+        self._col().document(safe_id(email.lower())).set({**doc, "failed_at": _utc()})
+
+    def due(self, limit: int) -> list[tuple[str, str, str]]:
+        found = [s.to_dict() or {} for s in self._col().limit(limit).stream()]
+        return [(str(d["account_id"]), str(d["person_id"]), str(d["email"])) for d in found]
+
+    def remove(self, email: str) -> None:
+        self._col().document(safe_id(email.lower())).delete()

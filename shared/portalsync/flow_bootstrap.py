@@ -1,0 +1,124 @@
+"""Composition root of the Cloud Functions: `Flows` wired to Firestore, Pub/Sub, Workspace and mail.
+
+Extends `bootstrap` (same `Config`, same state store and workspace factory) with what only the functions
+need. Nothing is imported or connected until `build_flows()` runs, which `functions/main.py` does on the
+first event, so a cold start pays for the clients its trigger uses and module import stays cheap.
+
+Environment, beyond bootstrap's: PORTALSYNC_TOPIC_SYNC_ACCOUNT; PORTALSYNC_MAX_EVENT_AGE_SECONDS;
+PORTALSYNC_MAIL_TRANSPORT (gmail | smtp), PORTALSYNC_MAIL_SENDER, PORTALSYNC_SMTP_*; the roster source,
+PORTALSYNC_ROSTER_GROUP (a group address) or PORTALSYNC_ROSTER_SHEET (spreadsheet id[!sheet name]), read as
+PORTALSYNC_ROSTER_SUBJECT (a user of the main domain), or neither (the roster lives in Firestore).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from portalsync import names, scopes
+from portalsync.bootstrap import Config, GoogleWorkspaces, SystemClock, build_service, firestore_client
+from portalsync.flow_ports import RosterSource
+from portalsync.flows import Flows, FlowSettings
+from portalsync.mail.delivery import MailError
+from portalsync.mail.message import MailMessage
+from portalsync.notify import Notifier
+from portalsync.onboarding import Onboarding
+from portalsync.ports import Mailer
+
+
+class NoMailer:
+    """No sender configured: mail stays queued (and credentials due) until one is."""
+
+    def send(self, message: MailMessage) -> str:
+        raise MailError("no mail sender configured (PORTALSYNC_MAIL_SENDER)")
+
+
+def _credentials(config: Config, workspaces: GoogleWorkspaces, subject: str, scope: tuple[str, ...]) -> Any:
+    from portalsync.adapters.auth import delegated_credentials, runtime_credentials
+
+    source = None
+    if config.auth.mode == "keyless":
+        source = workspaces._runtime_identity(runtime_credentials)
+    return delegated_credentials(config.auth, subject, scope, source=source)
+
+
+def mailer(config: Config, workspaces: GoogleWorkspaces, env: Mapping[str, str]) -> Mailer:
+    sender = env.get("PORTALSYNC_MAIL_SENDER", "")
+    transport = env.get("PORTALSYNC_MAIL_TRANSPORT", "gmail")
+    if not sender:
+        return NoMailer()
+    if transport == "smtp":
+        from portalsync.adapters.smtp_mailer import SmtpConfig, SmtpMailer
+
+        smtp = SmtpConfig(
+            host=env.get("PORTALSYNC_SMTP_HOST", ""),
+            port=int(env.get("PORTALSYNC_SMTP_PORT") or 587),
+            username=env.get("PORTALSYNC_SMTP_USERNAME", ""),
+            password=env.get("PORTALSYNC_SMTP_PASSWORD", ""),
+        )
+        return SmtpMailer(smtp, sender)
+    from portalsync.adapters.gmail_mailer import GMAIL_ENDPOINT, GmailMailer
+
+    credentials = _credentials(config, workspaces, sender, (scopes.GMAIL_SEND,))
+    return GmailMailer(credentials, sender, endpoint=config.workspace_endpoint or GMAIL_ENDPOINT)
+
+
+def roster_source(
+    config: Config, workspaces: GoogleWorkspaces, env: Mapping[str, str]
+) -> RosterSource | None:
+    group, sheet = env.get("PORTALSYNC_ROSTER_GROUP", ""), env.get("PORTALSYNC_ROSTER_SHEET", "")
+    subject = env.get("PORTALSYNC_ROSTER_SUBJECT", "")
+    if not (group or sheet):
+        return None
+    if not subject:
+        raise ValueError("PORTALSYNC_ROSTER_SUBJECT: who reads the roster group or sheet")
+    if group:
+        from portalsync.adapters.roster_group import DIRECTORY_ENDPOINT, GroupRoster
+
+        wanted = (scopes.GROUP_MEMBERS_READ, scopes.USERS)
+        credentials = _credentials(config, workspaces, subject, wanted)
+        return GroupRoster(credentials, group, endpoint=config.workspace_endpoint or DIRECTORY_ENDPOINT)
+    from portalsync.adapters.roster_sheet import SHEETS_ENDPOINT, SheetRoster
+
+    spreadsheet, _, tab = sheet.partition("!")
+    credentials = _credentials(config, workspaces, subject, (scopes.SHEETS_READ,))
+    return SheetRoster(
+        credentials, spreadsheet, tab or None, endpoint=config.workspace_endpoint or SHEETS_ENDPOINT
+    )
+
+
+def build_flows(env: Mapping[str, str] | None = None) -> Flows:
+    from portalsync.adapters import firestore_flows as fs
+    from portalsync.adapters.firestore_outbox import FirestoreOutbox
+    from portalsync.adapters.firestore_store import FirestoreStore
+    from portalsync.adapters.pubsub_publisher import PubSubPublisher
+
+    env = os.environ if env is None else env
+    config = Config.from_env(env)
+    clock = SystemClock()
+    client = firestore_client(config)
+    store = FirestoreStore(client, now=clock.now_iso)
+    workspaces = GoogleWorkspaces(config)
+    service = build_service(config, store=store, workspaces=workspaces, clock=clock)
+    outbox = FirestoreOutbox(client)
+    alerts = fs.FirestoreAlertBook(client)
+    due = fs.FirestoreCredentialsDue(client)
+    onboarding = Onboarding(service, outbox, mailer(config, workspaces, env), due)
+    settings = FlowSettings(
+        max_event_age_seconds=float(env.get("PORTALSYNC_MAX_EVENT_AGE_SECONDS") or 6 * 3600),
+        sync_topic=env.get("PORTALSYNC_TOPIC_SYNC_ACCOUNT") or names.TOPIC_SYNC_ACCOUNT,
+    )
+    return Flows(
+        service,
+        PubSubPublisher(config.project),
+        fs.FirestoreLeases(client),
+        fs.FirestoreEventLog(client),
+        fs.FirestoreRunGroups(client),
+        alerts,
+        store,
+        Notifier(alerts, outbox, store, clock),
+        onboarding,
+        roster_source(config, workspaces, env),
+        settings,
+    )

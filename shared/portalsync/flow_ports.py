@@ -1,0 +1,104 @@
+"""Ports the event-driven flows need beyond the service's: publishing, leases, event ids, run groups, alerts.
+
+Each one exists because Pub/Sub delivers at least once and in parallel: a lease keeps two syncs of one account
+apart, the event log makes a redelivery a no-op, and a run group tells the last account of a nightly run
+that it is the last, so the digest goes out once, after everything finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from portalsync.alerts import Alert
+from portalsync.model import Person
+from portalsync.ports import ValidationIssue
+from portalsync.records import RunRecord
+
+
+class Publisher(Protocol):
+    def publish(self, topic: str, payload: Mapping[str, object]) -> str:
+        """Publish a JSON payload; returns the message id once the broker has it."""
+        ...
+
+
+class Leases(Protocol):
+    def acquire(self, name: str, holder: str, seconds: float) -> bool:
+        """Take `name` for `seconds` unless someone else holds an unexpired lease (transactional)."""
+        ...
+
+    def release(self, name: str, holder: str) -> None:
+        """Give `name` back, only if `holder` still holds it."""
+        ...
+
+
+class EventLog(Protocol):
+    def seen(self, event_id: str) -> bool: ...
+
+    def mark_done(self, event_id: str, summary: Mapping[str, object]) -> bool:
+        """Record a finished event, create-if-absent; False when it was already recorded."""
+        ...
+
+
+@dataclass(frozen=True)
+class RunGroup:
+    """One nightly run: the accounts it fanned out to and the ones that finished."""
+
+    group_id: str
+    started_at: str
+    since: str  # the previous run's start: the digest reports what changed after it
+    expected: tuple[str, ...]
+    done: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return set(self.expected) <= set(self.done)
+
+
+class RunGroups(Protocol):
+    def latest_start(self) -> str | None:
+        """When the previous nightly run started, if there was one."""
+        ...
+
+    def start(self, group: RunGroup) -> None:
+        """Create the group document unless it exists (a redelivered nightly event keeps its group)."""
+        ...
+
+    def finish(self, group_id: str, account_id: str) -> RunGroup | None:
+        """Mark one account finished (idempotent, transactional); the group as it now stands."""
+        ...
+
+
+class AlertBook(Protocol):
+    def open_alerts(self, account_id: str | None = None) -> list[Alert]:
+        """Open alerts of one account, or of all."""
+        ...
+
+    def alerts_since(self, since: str) -> list[Alert]:
+        """Open alerts and those resolved at or after `since`."""
+        ...
+
+    def save_alerts(self, alerts: Sequence[Alert]) -> None: ...
+
+
+class RunHistory(Protocol):
+    def recent_runs(self, account_id: str, limit: int = 10) -> list[RunRecord]: ...
+
+
+class CredentialsDue(Protocol):
+    """Portal accounts whose first-sign-in mail has not gone out yet. Holds addresses, never a password."""
+
+    def add(self, account_id: str, person_id: str, email: str, error: str) -> None: ...
+
+    def due(self, limit: int) -> list[tuple[str, str, str]]:
+        """(account id, person id, portal address) to try again."""
+        ...
+
+    def remove(self, email: str) -> None: ...
+
+
+class RosterSource(Protocol):
+    """A roster kept outside Firestore (a Google Group, a Google Sheet)."""
+
+    def load(self) -> tuple[list[Person], list[ValidationIssue]]: ...

@@ -1,0 +1,234 @@
+"""The event-driven flows behind the Cloud Functions: nightly fan-out, one account's sync, mail, status.
+
+Pub/Sub delivers at least once, possibly twice at the same time, possibly long after publishing. So each
+flow: acks events older than the maximum age (logged), acks an event id already done, holds a lease per
+account while syncing, records the event id only after success, raises `RetryLater` for anything worth
+another try (Pub/Sub redelivers, then dead-letters) and turns permanent failures into alerts and an ack.
+
+The nightly digest: `nightly` writes a run group listing the accounts it published; each `sync_account`
+marks its account done in that group (a transaction); the one that finds the group complete queues the
+digest, whose message id names the group, so the outbox sends it once even if two finish together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from portalsync import names
+from portalsync.actions import Finding, FindingKind
+from portalsync.alerts import Scope
+from portalsync.errors import PermanentError, TransientError, WorkspaceError
+from portalsync.flow_ports import (
+    AlertBook,
+    EventLog,
+    Leases,
+    Publisher,
+    RosterSource,
+    RunGroup,
+    RunGroups,
+    RunHistory,
+)
+from portalsync.notify import Notifier
+from portalsync.onboarding import Onboarding
+from portalsync.service import Service
+
+log = logging.getLogger("portalsync.flows")
+
+
+class RetryLater(Exception):
+    """A transient failure, or the account is busy: the function fails so Pub/Sub delivers again."""
+
+
+@dataclass(frozen=True)
+class FlowEvent:
+    event_id: str
+    published_at: str | None  # ISO 8601
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    max_event_age_seconds: float = 6 * 3600.0
+    lease_seconds: float = 600.0  # longer than the function's 540 s limit: a crashed holder expires
+    sync_topic: str = names.TOPIC_SYNC_ACCOUNT
+
+
+class Flows:
+    def __init__(
+        self,
+        service: Service,
+        publisher: Publisher,
+        leases: Leases,
+        events: EventLog,
+        groups: RunGroups,
+        alerts: AlertBook,
+        runs: RunHistory,
+        notifier: Notifier,
+        onboarding: Onboarding,
+        roster_source: RosterSource | None = None,
+        settings: FlowSettings | None = None,
+    ) -> None:
+        self.service, self.publisher, self.leases, self.events = service, publisher, leases, events
+        self.groups, self.alerts, self.runs, self.notifier = groups, alerts, runs, notifier
+        self.onboarding, self.roster_source = onboarding, roster_source
+        self.settings = settings or FlowSettings()
+
+    # gatekeeping ------------------------------------------------------------------------------------
+    def _skip(self, event: FlowEvent, flow: str) -> str | None:
+        """'stale' or 'duplicate' when the event must be acked without work, else None."""
+        ctx = {"event_id": event.event_id, "flow": flow}
+        if event.published_at:
+            age = _seconds_between(event.published_at, self.service.clock.now_iso())
+            if age > self.settings.max_event_age_seconds:
+                log.warning("event too old, acked unprocessed", extra={**ctx, "age_seconds": age})
+                return "stale"
+        if self.events.seen(event.event_id):
+            log.info("event already processed, acked", extra=ctx)
+            return "duplicate"
+        return None
+
+    # nightly ----------------------------------------------------------------------------------------
+    def nightly(self, event: FlowEvent) -> str:
+        """Refresh the roster, then one message per enabled account; the accounts sync in parallel."""
+        skipped = self._skip(event, "nightly")
+        if skipped:
+            return skipped
+        self._refresh_roster()
+        accounts = [a.account_id for a in self.service.store.load_desired().accounts if a.enabled]
+        group = RunGroup(
+            group_id=f"nightly-{event.event_id}",
+            started_at=self.service.clock.now_iso(),
+            since=self.groups.latest_start() or "",
+            expected=tuple(accounts),
+        )
+        self.groups.start(group)
+        for account_id in accounts:
+            self.publisher.publish(
+                self.settings.sync_topic,
+                {"account_id": account_id, "group_id": group.group_id, "trigger": "nightly"},
+            )
+        if not accounts:
+            self.notifier.digest(group)
+        self.events.mark_done(event.event_id, {"flow": "nightly", "accounts": len(accounts)})
+        log.info("nightly fan-out", extra={"group_id": group.group_id, "accounts": len(accounts)})
+        return "published"
+
+    def _refresh_roster(self) -> None:
+        if self.roster_source is None:
+            return  # the roster is kept in Firestore itself
+        try:
+            people, issues = self.roster_source.load()
+        except TransientError as error:
+            raise RetryLater(f"roster source: {error}") from error
+        except WorkspaceError as error:
+            log.error("roster source unreadable; Firestore's roster is used", extra={"error": str(error)})
+            return
+        self.service.import_roster(people, issues)
+
+    # one account ------------------------------------------------------------------------------------
+    def sync_account(self, event: FlowEvent) -> str:
+        account_id = str(event.payload.get("account_id") or "")
+        if not account_id:
+            log.error("message without account_id, acked", extra={"event_id": event.event_id})
+            return "invalid"
+        skipped = self._skip(event, "sync_account")
+        if skipped:
+            return skipped
+        lease = f"account-{account_id}"
+        if not self.leases.acquire(lease, event.event_id, self.settings.lease_seconds):
+            raise RetryLater(f"account {account_id} is being synced by another delivery")
+        try:
+            self._sync_one(account_id, str(event.payload.get("trigger") or "account"))
+            group_id = event.payload.get("group_id")
+            if group_id:
+                group = self.groups.finish(str(group_id), account_id)
+                if group is not None and group.complete:
+                    self.notifier.digest(group)
+            self.events.mark_done(event.event_id, {"flow": "sync_account", "account_id": account_id})
+        finally:
+            self.leases.release(lease, event.event_id)
+        self.drain()
+        return "synced"
+
+    def _sync_one(self, account_id: str, trigger: str) -> None:
+        before = self.alerts.open_alerts(account_id)
+        try:
+            report = self.service.sync_account(account_id, trigger)
+        except TransientError as error:
+            raise RetryLater(f"{account_id}: {error}") from error
+        except LookupError as error:
+            log.warning("no such account, acked", extra={"account_id": account_id, "error": str(error)})
+            return
+        except PermanentError as error:
+            log.error("account sync failed for good", extra={"account_id": account_id, "error": str(error)})
+            finding = Finding(FindingKind.ACCOUNT_UNREACHABLE, account_id, f"{type(error).__name__}: {error}")
+            self.notifier.account_alerts(before, [finding], Scope(account_id))
+            return
+        if report is None:
+            return  # disabled
+        self.notifier.account_alerts(before, report.findings, Scope(account_id))
+        self.onboarding.welcome_new(report)
+
+    # onboarding -------------------------------------------------------------------------------------
+    def onboard(self, event: FlowEvent, person_key: str, trigger: str = "onboard") -> str:
+        """One person on all their domains within seconds; a delivery for an unknown person is acked."""
+        if not person_key:
+            log.error("onboarding message without a person, acked", extra={"event_id": event.event_id})
+            return "invalid"
+        skipped = self._skip(event, trigger)
+        if skipped:
+            return skipped
+        try:
+            self.onboarding.onboard(person_key, trigger)
+        except LookupError as error:
+            log.warning("nobody to onboard, acked", extra={"person": person_key, "error": str(error)})
+            return "unknown"
+        except TransientError as error:
+            raise RetryLater(f"onboarding {person_key}: {error}") from error
+        self.events.mark_done(event.event_id, {"flow": trigger, "person": person_key})
+        self.drain()
+        return "onboarded"
+
+    def roster_written(self, event: FlowEvent, person_id: str | None, active: bool) -> str:
+        """A roster document was written: provision an active person; deletes and leavers wait for the
+        nightly run, whose mass-removal guard is the only path to removing access."""
+        if person_id is None or not active:
+            log.info("roster write needs no onboarding", extra={"event_id": event.event_id})
+            return "ignored"
+        return self.onboard(event, person_id, "roster-write")
+
+    # mail and status --------------------------------------------------------------------------------
+    def drain(self) -> dict[str, int]:
+        return self.onboarding.drain()
+
+    def status(self) -> dict[str, Any]:
+        """Last run per account, open alerts, and how many records are in each state."""
+        store = self.service.store
+        states: Counter[str] = Counter()
+        accounts: dict[str, Any] = {}
+        for account in store.load_desired().accounts:
+            runs = self.runs.recent_runs(account.account_id, 1)
+            mine = Counter(r.status.value for r in store.load_records(account.account_id).values())
+            states.update(mine)
+            accounts[account.account_id] = {
+                "enabled": account.enabled,
+                "last_run": asdict(runs[0]) if runs else None,
+                "states": dict(mine),
+            }
+        open_alerts = [a.to_dict() for a in self.alerts.open_alerts()]
+        return {"accounts": accounts, "open_alerts": open_alerts, "states": dict(states)}
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    def parse(value: str) -> datetime:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    try:
+        return (parse(later) - parse(earlier)).total_seconds()
+    except ValueError:
+        return 0.0  # an unreadable timestamp never makes an event stale
