@@ -1,16 +1,20 @@
 """`portalsync demo`: the whole product on a laptop, against the emulators, in about ten seconds.
 
-Starts Google's Firestore emulator and the Workspace emulator, seeds two reseller accounts (one with a
-secondary domain) with domain-wide delegation granted to a service account, and a roster of three (one with a
-Japanese name, one whose own Workspace address is on a reseller domain); syncs, shows what was provisioned,
-syncs again to show that a converged tenant costs no Admin API or per-account Firestore write, and stops
-everything it started. Auth is the production path: keyless delegation signed through (emulated) IAM.
+Starts Google's Firestore and Pub/Sub emulators, the Workspace emulator and the Cloud Functions (one
+functions-framework server per entry point, fed by push subscriptions), seeds two reseller accounts (one
+with a secondary domain) with domain-wide delegation granted to a service account, and a roster of three (one
+with a Japanese name, one whose own Workspace address is on a reseller domain). Then it publishes on the
+nightly topic as Cloud Scheduler would, waits for every account's run record, shows what was provisioned,
+publishes again to show that a converged tenant costs no Admin API write, and stops everything it started.
+Auth is the production path: keyless delegation signed through (emulated) IAM.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,10 +23,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from portalsync import names
+from portalsync import names, scopes
 from portalsync.adapters.auth import WORKSPACE_SCOPES
+from portalsync.adapters.firestore_codec import run_from_doc
+from portalsync.local_functions import LocalFunctions
 from portalsync.local_stack import LocalStack
-from portalsync.service import AccountReport, Service
+from portalsync.records import RunRecord
+from portalsync.service import Service
 
 PROJECT = "demo-portalsync"
 SERVICE_ACCOUNT = "portalsync@demo-portalsync.iam.gserviceaccount.com"
@@ -59,6 +66,9 @@ PEOPLE: dict[str, dict[str, Any]] = {
     },
 }
 WRITE_VERBS = ("insert", "update", "patch", "delete")
+SENDER = "admin@sakura-reseller.example"  # a licensed user with a mailbox: the mail goes out as them
+OPS = "ops@staff.example"
+FUNCTIONS = {"nightly_sync": names.TOPIC_NIGHTLY, "sync_account": names.TOPIC_SYNC_ACCOUNT}
 
 
 def admin_api_writes(calls: dict[str, int]) -> int:
@@ -83,7 +93,7 @@ def seed_workspace(control: Any) -> None:
             {
                 "customerId": account["customer_id"],
                 "clientId": client["clientId"],
-                "scopes": list(WORKSPACE_SCOPES),
+                "scopes": [*WORKSPACE_SCOPES, scopes.GMAIL_SEND],
             },
         )
 
@@ -93,6 +103,7 @@ def seed_firestore(db: Any) -> None:
         db.collection(names.COL_ACCOUNTS).document(account_id).set(account)
     for person_id, person in PEOPLE.items():
         db.collection(names.COL_PEOPLE).document(person_id).set(person)
+    db.collection(names.COL_SETTINGS).document(names.SETTINGS_DOC).set({"notify_recipients": [OPS]})
 
 
 @contextmanager
@@ -103,6 +114,7 @@ def environment(stack: LocalStack) -> Iterator[None]:
         "PORTALSYNC_WORKSPACE_ENDPOINT": stack.workspace_url,
         "PORTALSYNC_AUTH_MODE": "keyless",
         "PORTALSYNC_SERVICE_ACCOUNT": SERVICE_ACCOUNT,
+        "PORTALSYNC_MAIL_SENDER": SENDER,
     }
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
@@ -116,9 +128,24 @@ def environment(stack: LocalStack) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def sync(service: Service) -> list[AccountReport]:
-    """The one engine call of the demo (later: publish to the nightly topic and let the function run it)."""
-    return service.sync_all("demo")
+def nightly(functions: LocalFunctions, db: Any, timeout: float = 120.0) -> list[RunRecord]:
+    """Publish on the nightly topic, as Cloud Scheduler does, and wait until every account's run is recorded
+    (the run group the nightly function writes counts them); the new run records."""
+    seen = {s.id for s in db.collection(names.COL_RUNS).stream()}
+    message_id = functions.publish(names.TOPIC_NIGHTLY, {})
+    group = db.collection(names.COL_RUN_GROUPS).document(f"nightly-{message_id}")
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = group.get()
+        found = snap.to_dict() or {} if snap.exists else {}
+        if found and set(found["expected"]) <= set(found["done"]):
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the nightly run did not finish within {timeout:.0f}s (logs: function-*.log)")
+        time.sleep(0.2)
+    return [
+        run_from_doc(s.to_dict() or {}) for s in db.collection(names.COL_RUNS).stream() if s.id not in seen
+    ]
 
 
 def provisioned_table(service: Service) -> Table:
@@ -155,27 +182,52 @@ def run(console: Console | None = None) -> None:
         )
         control = ControlClient(stack.workspace_url)
         seed_workspace(control)
-        with environment(stack):
+        with environment(stack), LocalFunctions(Path(logs), PROJECT, FUNCTIONS) as functions:
+            console.print(
+                f"Pub/Sub emulator on {functions.pubsub_host}; functions: {', '.join(functions.urls)}"
+            )
             service = build_service()
-            store: Any = service.store
-            seed_firestore(store.client)
-            console.print(f"seeded {len(ACCOUNTS)} reseller accounts and {len(PEOPLE)} people; first sync")
-            first = sync(service)
+            db = service.store.client  # type: ignore[attr-defined]
+            seed_firestore(db)
+            console.print(
+                f"seeded {len(ACCOUNTS)} reseller accounts and {len(PEOPLE)} people; "
+                f"publishing on {names.TOPIC_NIGHTLY} as Cloud Scheduler would"
+            )
+            first = nightly(functions, db)
             console.print(provisioned_table(service))
-            _summary(console, "first sync", first, control, store)
+            _summary(console, "first nightly run", first, control)
             control.delete("calls")
-            store.writes_by_collection.clear()
-            console.print("second sync (nothing has changed since)")
-            second = sync(service)
-            _summary(console, "second sync", second, control, store)
-    console.print("stopped the emulators")
+            console.print("second nightly run (nothing has changed since)")
+            second = nightly(functions, db)
+            _summary(console, "second nightly run", second, control)
+            _wait_outbox(db)
+            kinds = Counter(_mail_kind(m["subject"]) for m in control.get("mail"))
+            console.print("mail sent: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())))
+    console.print("stopped the emulators and the functions")
 
 
-def _summary(console: Console, label: str, reports: list[AccountReport], control: Any, store: Any) -> None:
-    changes = sum(sum(r.run.counts.values()) for r in reports)
-    runs = store.writes_by_collection[names.COL_RUNS]
+def _summary(console: Console, label: str, runs: list[RunRecord], control: Any) -> None:
+    changes = sum(sum(r.counts.values()) for r in runs)
     console.print(
-        f"{label}: {changes} change(s), {admin_api_writes(control.calls())} Admin API write(s), "
-        f"{sum(r.run.api_calls for r in reports)} API call(s), "
-        f"{store.writes - runs} Firestore write(s) besides the {runs} run record(s)"
+        f"{label}: {len(runs)} account run(s), {changes} change(s), "
+        f"{admin_api_writes(control.calls())} Admin API write(s), "
+        f"{sum(r.api_calls for r in runs)} API call(s)"
     )
+
+
+def _wait_outbox(db: Any, timeout: float = 10.0) -> None:
+    """The last account's function drains the outbox just after it marks the run group complete."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = {s.get("state") for s in db.collection(names.COL_OUTBOX).stream()}
+        waiting = states & {"queued", "sending"}
+        if not waiting:
+            return
+        time.sleep(0.2)
+
+
+def _mail_kind(subject: str) -> str:
+    for words, kind in (("パスワード", "password"), ("password", "password"), ("summary", "digest")):
+        if words in subject.lower():
+            return kind
+    return "alert" if subject.startswith("[portalsync]") else "onboarding"
