@@ -2,6 +2,9 @@
 
 Run as `python -m tests.bench.noop_sync_child`; prints one JSON line: what the run did, and the process's
 peak RSS (imports, observation, planning, applying and recording included).
+
+The peak is VmHWM, this address space's own high-water mark: on Linux `ru_maxrss` survives execve, so in a
+child of a large pytest process it would report the parent's peak instead.
 """
 
 from __future__ import annotations
@@ -9,13 +12,23 @@ from __future__ import annotations
 import json
 import resource
 import sys
+from pathlib import Path
+
+
+def peak_rss_kb() -> int:
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
 
 
 def main() -> None:
     from portalsync.bootstrap import build_service
 
     reports = build_service().sync_all("bench")
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    peak_kb = peak_rss_kb()
     json.dump(
         {
             "accounts": len(reports),
