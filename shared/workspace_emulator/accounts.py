@@ -105,7 +105,7 @@ def add_user(
         if key in body:
             resource[key] = body[key]
     resource["etag"] = etag(resource)
-    record = UserRecord(resource, hashlib.sha256(password.encode()).hexdigest())
+    record = UserRecord(resource, hashlib.sha256(password.encode()).hexdigest(), state.clock.now())
     customer.users[uid] = record
     customer.by_email[email.lower()] = uid
     if takes_ci_free:

@@ -203,6 +203,13 @@ def consistency(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     return vars(emulator.consistency)
 
 
+@route("POST", "clock")
+def clock(emulator: Emulator, body: dict[str, Any]) -> dict[str, float]:
+    """Move the emulator clock forward, so consistency windows close and quota buckets refill at once."""
+    offset = emulator.clock.advance(float(body["advanceSeconds"]))
+    return {"offsetSeconds": offset}
+
+
 @route("POST", "latency")
 def latency(emulator: Emulator, body: dict[str, Any]) -> dict[str, float]:
     emulator.faults.latency_ms[body.get("method", "*")] = float(body["ms"])

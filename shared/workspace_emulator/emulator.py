@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, unquote
 
 from workspace_emulator import handlers
 from workspace_emulator.calls import HANDLERS, Call, Principal
+from workspace_emulator.clock import Clock
 from workspace_emulator.discovery import Method, Router
 from workspace_emulator.errors import ApiError, invalid
 from workspace_emulator.policies import Consistency, Faults, Quotas
@@ -44,17 +45,23 @@ class Emulator:
     """The emulator's state and policies, and the pipeline every API call takes."""
 
     def __init__(self) -> None:
-        self.state = State()
-        self.quotas = Quotas()
+        # One clock for the emulator's life: a reset clears data, but time never runs backwards.
+        self.clock = Clock()
+        self.state = State(self.clock)
+        self.quotas = Quotas(self.clock)
         self.consistency = Consistency()
         self.faults = Faults()
         self.router = Router(sorted(HANDLERS))
 
     def reset(self) -> None:
-        self.state = State()
-        self.quotas = Quotas()
+        self.state = State(self.clock)
+        self.quotas = Quotas(self.clock)
         self.consistency = Consistency()
         self.faults.reset()
+
+    def within(self, created: float, seconds: float) -> bool:
+        """Whether a consistency window of `seconds` from `created` is still open on the emulator clock."""
+        return Consistency.within(created, seconds, self.clock.now())
 
     def principal(self, authorization: str | None, api: str = "") -> Principal:
         token = (authorization or "").removeprefix("Bearer ").strip()

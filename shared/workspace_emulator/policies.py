@@ -11,8 +11,9 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from workspace_emulator.clock import Clock
 from workspace_emulator.errors import ApiError
 
 
@@ -24,7 +25,7 @@ class TokenBucket:
     time_scale: float = 1.0
     burst_seconds: float = 1.0
     tokens: float = -1.0
-    stamp: float = field(default_factory=time.monotonic)
+    stamp: float | None = None
 
     @property
     def per_second(self) -> float:
@@ -34,11 +35,12 @@ class TokenBucket:
     def capacity(self) -> float:
         return max(1.0, self.per_second * self.burst_seconds)
 
-    def take(self) -> bool:
-        now = time.monotonic()
-        if self.tokens < 0:
+    def take(self, now: float) -> bool:
+        """Spend a call at `now` (the emulator clock), refilling for the time since the last one."""
+        if self.tokens < 0 or self.stamp is None:
             self.tokens = self.capacity
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
+            self.stamp = now
+        self.tokens = min(self.capacity, self.tokens + max(0.0, now - self.stamp) * self.per_second)
         self.stamp = now
         if self.tokens >= 1.0:
             self.tokens -= 1.0
@@ -58,7 +60,8 @@ class QuotaConfig:
 class Quotas:
     """Rate buckets per (API, user) and an in-flight count per customer."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self.config = QuotaConfig()
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
@@ -81,7 +84,7 @@ class Quotas:
             if bucket is None:
                 bucket = TokenBucket(limit, self.config.time_scale, self.config.burst_seconds)
                 self._buckets[(api, user)] = bucket
-            allowed = bucket.take()
+            allowed = bucket.take(self.clock.now())
         if allowed:
             return
         if api == "licensing":
@@ -117,8 +120,9 @@ class Consistency:
     list_lag_seconds: float = 0.0  # users.list omits the user
 
     @staticmethod
-    def within(created: float, seconds: float) -> bool:
-        return seconds > 0 and time.monotonic() - created < seconds
+    def within(created: float, seconds: float, now: float) -> bool:
+        """Whether `now` (the emulator clock) is still inside a window of `seconds` after `created`."""
+        return seconds > 0 and now - created < seconds
 
 
 @dataclass

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from workspace_emulator.clock import Clock
 
 CI_FREE_PRODUCT = "101001"
 CI_FREE_SKU = "1010010001"
@@ -47,7 +48,7 @@ def etag(resource: Any) -> str:
 class UserRecord:
     resource: dict[str, Any]
     password_sha256: str
-    created: float = field(default_factory=time.monotonic)
+    created: float  # on the emulator clock, which consistency windows are measured on
 
     @property
     def id(self) -> str:
@@ -115,8 +116,9 @@ class Token:
 class State:
     """Everything the emulator knows; one lock guards it (handlers are short)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.lock = threading.RLock()
+        self.clock = clock or Clock()
         self._ids = itertools.count(1)
         self.customers: dict[str, Customer] = {}
         self.domain_owner: dict[str, str] = {}

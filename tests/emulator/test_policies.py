@@ -31,19 +31,19 @@ def get_admin(svc: Any) -> Any:
 
 
 def test_directory_quota_exhausts_per_user_then_recovers(control: ControlClient, emulator_url: str) -> None:
-    # 6 a minute at ten times speed: one call a second, a burst of one
-    control.post("quotas", {"directoryPerMinute": 6, "timeScale": 10})
+    # 6 a minute, a burst of one: a spent call comes back after 10 s, far longer than any pause under load
+    control.post("quotas", {"directoryPerMinute": 6})
     svc = directory(emulator_url, "admin@a.example")
     get_admin(svc).execute()
     assert error_of(get_admin(svc)) == (403, "userRateLimitExceeded", "usageLimits")
     # the quota is per user: another admin still has its own
     directory(emulator_url, "admin@b.example").users().get(userKey="admin@b.example").execute()
-    time.sleep(1.1)
+    control.post("clock", {"advanceSeconds": 11})
     assert get_admin(svc).execute()["primaryEmail"] == "admin@a.example"
 
 
 def test_licensing_quota_answers_503(control: ControlClient, emulator_url: str) -> None:
-    control.post("quotas", {"licensingPerMinute": 6, "timeScale": 10})
+    control.post("quotas", {"licensingPerMinute": 6})
     svc = licensing(emulator_url, "admin@a.example")
 
     def list_free() -> Any:
@@ -51,7 +51,7 @@ def test_licensing_quota_answers_503(control: ControlClient, emulator_url: str) 
 
     list_free().execute()
     assert error_of(list_free())[:2] == (503, "backendError")
-    time.sleep(1.1)
+    control.post("clock", {"advanceSeconds": 11})
     list_free().execute()
 
 
@@ -150,3 +150,11 @@ def test_reset_forgets_tenants_policies_and_counters(control: ControlClient, emu
     for _ in range(3):  # no quota, no faults, no latency any more
         get_admin(svc).execute()
     assert time.monotonic() - started < 0.15
+
+
+def test_the_clock_only_moves_forward(control: ControlClient) -> None:
+    first = control.post("clock", {"advanceSeconds": 5})["offsetSeconds"]
+    assert control.post("clock", {"advanceSeconds": 0})["offsetSeconds"] == first
+    with pytest.raises(RuntimeError, match="400"):
+        control.post("clock", {"advanceSeconds": -1})
+    assert control.post("clock", {"advanceSeconds": 0})["offsetSeconds"] == first

@@ -386,10 +386,11 @@ def test_delete_of_an_unknown_user_is_404(admin_a: Any) -> None:
 
 
 def test_a_new_user_is_incomplete_invisible_then_settles(control: ControlClient, admin_a: Any) -> None:
-    control.post("consistency", {"incompleteSeconds": 0.5, "getLagSeconds": 0.4, "listLagSeconds": 0.4})
+    # Windows far longer than any pause under load; the emulator clock is stepped past them instead.
+    control.post("consistency", {"incompleteSeconds": 60, "getLagSeconds": 40, "listLagSeconds": 40})
     users = admin_a.users()
     settled = users.insert(body=user_body("settled@a.example")).execute()
-    time.sleep(0.55)
+    control.post("clock", {"advanceSeconds": 61})
     created = users.insert(body=user_body("fresh@a.example")).execute()
     with pytest.raises(HttpError) as not_yet:
         users.get(userKey="fresh@a.example").execute()
@@ -410,10 +411,31 @@ def test_a_new_user_is_incomplete_invisible_then_settles(control: ControlClient,
     assert users.get(userKey=settled["id"]).execute()["primaryEmail"] == "settled@a.example"
     assert users.patch(userKey=settled["id"], body={"suspended": True}).execute()["suspended"] is True
 
-    time.sleep(0.55)
+    control.post("clock", {"advanceSeconds": 61})
     assert users.get(userKey="fresh@a.example").execute()["id"] == created["id"]
     assert "fresh@a.example" in all_emails(admin_a, customer="my_customer")
     assert users.patch(userKey=created["id"], body={"suspended": True}).execute()["suspended"] is True
+
+
+def test_a_short_real_window_closes_by_itself(control: ControlClient, admin_a: Any) -> None:
+    """Without stepping the clock a window still ends: the emulator clock runs at real speed."""
+    window = 0.3
+    control.post("consistency", {"getLagSeconds": window})
+    started = time.monotonic()
+    created = admin_a.users().insert(body=user_body("slow@a.example")).execute()
+    deadline = started + 30.0
+    statuses: list[int] = []
+    found: dict[str, Any] | None = None
+    while found is None and time.monotonic() < deadline:
+        try:
+            found = admin_a.users().get(userKey="slow@a.example").execute()
+        except HttpError as error:
+            statuses.append(error.resp.status)
+            time.sleep(0.05)
+    assert set(statuses) <= {404}
+    assert found is not None, "the window never closed"
+    assert found["id"] == created["id"]
+    assert time.monotonic() - started >= window  # found only once the window had passed
 
 
 # --- tenant isolation --------------------------------------------------------------------------------------

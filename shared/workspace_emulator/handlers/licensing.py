@@ -75,7 +75,7 @@ def _user(call: Call, customer: Customer, key: str) -> UserRecord:
     if record is None:
         raise invalid(f"Invalid userId: {key}")
     consistency = call.emulator.consistency
-    if consistency.within(record.created, consistency.incomplete_seconds):
+    if call.emulator.within(record.created, consistency.incomplete_seconds):
         raise creation_not_complete()
     return record
 

@@ -120,9 +120,9 @@ def _assignee(call: Call, customer: Customer, assigned_to: Any) -> UserRecord:
         raise invalid("Invalid Input: assignedTo")
     record = customer.users.get(assigned_to)
     consistency: Consistency = call.emulator.consistency
-    if record is None or consistency.within(record.created, consistency.get_lag_seconds):
+    if record is None or call.emulator.within(record.created, consistency.get_lag_seconds):
         raise not_found("userKey")
-    if consistency.within(record.created, consistency.incomplete_seconds):
+    if call.emulator.within(record.created, consistency.incomplete_seconds):
         raise creation_not_complete()
     return record
 

@@ -39,7 +39,7 @@ def _refresh_etag(resource: dict[str, Any]) -> None:
 
 
 def _complete(call: Call, record: UserRecord) -> None:
-    if call.emulator.consistency.within(record.created, call.emulator.consistency.incomplete_seconds):
+    if call.emulator.within(record.created, call.emulator.consistency.incomplete_seconds):
         raise creation_not_complete()
 
 
@@ -57,7 +57,7 @@ def insert(call: Call) -> dict[str, Any]:
 @handles("directory.users.get")
 def get(call: Call) -> dict[str, Any]:
     _, record = call.user(call.params["userKey"])
-    if call.emulator.consistency.within(record.created, call.emulator.consistency.get_lag_seconds):
+    if call.emulator.within(record.created, call.emulator.consistency.get_lag_seconds):
         raise not_found("userKey")
     return _render(record)
 
@@ -197,7 +197,7 @@ def list_(call: Call) -> dict[str, Any]:
     if str(params.get("showDeleted", "")).lower() == "true":
         records = []  # deleted users are not retained
     lag = call.emulator.consistency.list_lag_seconds
-    records = [r for r in records if not call.emulator.consistency.within(r.created, lag)]
+    records = [r for r in records if not call.emulator.within(r.created, lag)]
     for predicate in parse_query(str(params.get("query") or "")):
         records = [r for r in records if predicate(r)]
     # Without orderBy Google promises no order; email keeps pages stable.
