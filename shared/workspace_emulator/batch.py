@@ -158,6 +158,8 @@ def handle(
         return _error(ApiError(404, "notFound", f"No such batch endpoint: {path}"))
     if http_method != "POST":
         return _error(ApiError(405, "httpMethodNotAllowed", "Batch requests must be POSTed."))
+    with emulator.state.lock:
+        emulator.state.batch_requests += 1
     try:
         parts = parse(content_type, body)
     except ApiError as error:

@@ -59,5 +59,11 @@ class ControlClient:
         )
 
     def calls(self) -> dict[str, int]:
+        """Calls per discovery method id (a batch's parts each count); the batch count is `batches()`."""
         result: dict[str, int] = self.get("calls")
+        result.pop("batch", None)
         return result
+
+    def batches(self) -> int:
+        """Batch HTTP requests received since the last reset or `DELETE calls`."""
+        return int(self.get("calls")["batch"])

@@ -172,12 +172,14 @@ def create_sheet(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 @route("GET", "calls")
 def calls(emulator: Emulator, _: Any) -> dict[str, int]:
-    return dict(emulator.state.calls)
+    """Calls per method id, plus `batch`: HTTP batch requests, so batching is shown by counts, not timing."""
+    return {**emulator.state.calls, "batch": emulator.state.batch_requests}
 
 
 @route("DELETE", "calls")
 def clear_calls(emulator: Emulator, _: Any) -> None:
     emulator.state.calls.clear()
+    emulator.state.batch_requests = 0
 
 
 @route("POST", "quotas")

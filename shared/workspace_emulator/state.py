@@ -128,6 +128,7 @@ class State:
         self.sent_mail: list[dict[str, Any]] = []
         self.sheets: dict[str, dict[str, Any]] = {}  # spreadsheet id -> {"title", "values": {range: rows}}
         self.calls: Counter[str] = Counter()
+        self.batch_requests = 0  # multipart HTTP requests; their parts are counted in `calls`
 
     def next_id(self, digits: int = 21) -> str:
         number = next(self._ids)

@@ -81,9 +81,10 @@ def test_fifty_mixed_calls_each_get_their_own_answer(control: ControlClient, emu
     assert ghost is not None
     assert reason(bad_name) == "invalid"
     assert reason(ghost) == "notFound"
-    calls = control.calls()
+    calls = control.get("calls")
     assert calls["directory.users.get"] == 40
     assert calls["directory.users.insert"] == 10
+    assert calls["batch"] == 1  # one HTTP request carried all fifty
 
 
 def test_per_api_batch_path_and_empty_answers(control: ControlClient, emulator_url: str) -> None:
@@ -99,7 +100,8 @@ def test_per_api_batch_path_and_empty_answers(control: ControlClient, emulator_u
 
 
 def test_inner_calls_are_rate_limited_like_single_calls(control: ControlClient, emulator_url: str) -> None:
-    control.post("quotas", {"directoryPerMinute": 60, "burstSeconds": 5})  # a burst of 5, then 1 a second
+    # a burst of 5, then one call per 10 s: no token comes back while the batch runs, however slowly
+    control.post("quotas", {"directoryPerMinute": 6, "burstSeconds": 50})
     svc = directory(emulator_url, "admin@a.example")
     results, callback = collector()
     request = batch(emulator_url, callback)
