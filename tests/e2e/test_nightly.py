@@ -71,6 +71,11 @@ def group_done(stack: Stack) -> dict[str, Any] | None:
     return done[0] if len(groups) == 1 and done else None
 
 
+def outbox_idle(stack: Stack) -> bool:
+    """Nothing queued or being sent (mail is sent after the run group completes, and counts as calls)."""
+    return not {d.get("state") for d in docs(stack.db, names.COL_OUTBOX)} & {"queued", "sending"}
+
+
 def test_scheduler_publish_converges_every_account_and_mails_one_digest(stack: Stack) -> None:
     seed(stack)
     stack.pubsub.publish(names.TOPIC_NIGHTLY, {})
@@ -87,6 +92,7 @@ def test_scheduler_publish_converges_every_account_and_mails_one_digest(stack: S
 
     # a redelivery of a finished message is acked without any call to Workspace
     events = {e["account_id"]: e["event_id"] for e in docs(stack.db, names.COL_EVENTS) if "account_id" in e}
+    wait_for("the outbox to settle", lambda: outbox_idle(stack))
     before = stack.control.calls()
     payload = {"account_id": "a", "group_id": group["group_id"], "trigger": "nightly"}
     assert (

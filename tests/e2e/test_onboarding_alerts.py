@@ -13,7 +13,7 @@ from google.events.cloud.firestore import ArrayValue, Document, DocumentEventDat
 from portalsync import names
 from tests.e2e.conftest import Stack
 from tests.e2e.stack import docs, http, records, wait_for
-from tests.e2e.test_nightly import ACCOUNTS, OPS, PEOPLE, converged, seed
+from tests.e2e.test_nightly import ACCOUNTS, OPS, PEOPLE, converged, outbox_idle, seed
 
 pytestmark = pytest.mark.e2e
 
@@ -121,6 +121,7 @@ def test_permanent_failure_opens_one_alert_and_the_next_run_resolves_it(stack: S
     wait_for("the first nightly run", lambda: groups_done(stack, 1))
     first = wait_for("the first digest", lambda: summaries(stack, 1))
     assert first == ["[portalsync] Daily summary: 1 new, 0 still open, 0 resolved"]
+    wait_for("the outbox to settle", lambda: outbox_idle(stack))
     alerts = docs(stack.db, names.COL_ALERTS)
     assert [(a["kind"], a["status"]) for a in alerts] == [("account_unreachable", "open")]
     alert_mails = [m for m in sent_to(stack, OPS) if "Daily summary" not in m["subject"]]
@@ -132,6 +133,7 @@ def test_permanent_failure_opens_one_alert_and_the_next_run_resolves_it(stack: S
     wait_for("the second nightly run", lambda: groups_done(stack, 2))
     second = wait_for("the second digest", lambda: summaries(stack, 2))
     assert "[portalsync] Daily summary: 0 new, 0 still open, 1 resolved" in second
+    wait_for("the outbox to settle", lambda: outbox_idle(stack))
     assert [a["status"] for a in docs(stack.db, names.COL_ALERTS)] == ["resolved"]
     assert len([m for m in sent_to(stack, OPS) if "Daily summary" not in m["subject"]]) == 1
     assert converged(stack, ["a"], 2)
