@@ -16,13 +16,8 @@ from portalsync.alerts import Alert, AlertChanges, Locale, Scope, digest, reconc
 from portalsync.flow_ports import AlertBook, RunGroup
 from portalsync.mail import alert_mail, digest_mail
 from portalsync.ports import Clock, Outbox, StateStore
-from portalsync.remedies import remedy
 
 log = logging.getLogger("portalsync.notify")
-
-
-def _remedy(finding: Finding, locale: Locale) -> str | None:
-    return remedy(finding.kind, locale) or None
 
 
 class Notifier:
@@ -42,7 +37,7 @@ class Notifier:
         self, before: Sequence[Alert], findings: Sequence[Finding], scope: Scope
     ) -> AlertChanges:
         """Open and resolve `scope`'s alerts after a run; one alert mail per alert opened."""
-        changes = reconcile_alerts(findings, before, [scope], self.clock.now_iso(), _remedy)
+        changes = reconcile_alerts(findings, before, [scope], self.clock.now_iso())
         if not (changes.opened or changes.resolved):
             return changes
         self.book.save_alerts(changes.opened + changes.resolved)
