@@ -26,7 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = EmulatorApp()
     if args.seed:
-        control.load_seed(app.emulator, json.loads(args.seed.read_text(encoding="utf-8")))
+        try:
+            control.load_seed(app.emulator, json.loads(args.seed.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as error:  # SeedError and invalid JSON are ValueErrors
+            parser.error(f"--seed {args.seed}: {error}")
     server = make_server(args.host, args.port, app, threaded=True)
     print(
         f"workspace-emulator listening on http://{args.host}:{server.server_port}/",

@@ -290,8 +290,13 @@ def dump(emulator: Emulator, _: Any) -> dict[str, Any]:
     return {"customers": out, "sentMail": len(emulator.state.sent_mail), "calls": dict(emulator.state.calls)}
 
 
+#: Every POST route but `reset`, in the order a seed applies them: tenants and their subscription first (the
+#: cap and Cloud Identity Free decide what seeded users hold), then accounts, grants and content; auto-license
+#: after users, so seeded accounts keep the licenses the seed gives them; policies last, so nothing seeded is
+#: throttled or faulted and windows start when serving starts.
 SEED_ORDER = (
     "customers",
+    "subscription",
     "users",
     "roles",
     "role-assignments",
@@ -300,12 +305,39 @@ SEED_ORDER = (
     "service-accounts",
     "dwd",
     "auto-license",
+    "quotas",
+    "consistency",
+    "latency",
+    "faults",
+    "clock",
 )
 
 
-def load_seed(emulator: Emulator, seed: dict[str, Any]) -> None:
-    """Apply a seed file: each key is a control route taking a list of bodies."""
+class SeedError(ValueError):
+    """A seed file that cannot be applied as written; the message names the key and entry."""
+
+
+def load_seed(emulator: Emulator, seed: Any) -> None:
+    """Apply a seed file: each key is a POST control route holding a list of bodies (or one body).
+
+    Unknown keys are refused before anything is applied, so a typo cannot leave a half-seeded emulator
+    that looks right.
+    """
+    if not isinstance(seed, dict):
+        raise SeedError("a seed file is a JSON object whose keys are POST control routes")
+    unknown = sorted(set(seed) - set(SEED_ORDER))
+    if unknown:
+        names = ", ".join(map(repr, unknown))
+        raise SeedError(f"unknown seed key(s) {names}; known: {', '.join(SEED_ORDER)}")
     with emulator.state.lock:
         for key in SEED_ORDER:
-            for body in seed.get(key, []):
-                ROUTES[("POST", key)](emulator, body)
+            bodies = seed.get(key, [])
+            for index, body in enumerate(bodies if isinstance(bodies, list) else [bodies]):
+                if not isinstance(body, dict):
+                    raise SeedError(f"seed {key!r}[{index}] is not a JSON object")
+                try:
+                    ROUTES[("POST", key)](emulator, body)
+                except ApiError as error:
+                    raise SeedError(f"seed {key!r}[{index}]: {error.code} {error.message}") from error
+                except (KeyError, TypeError, ValueError) as error:
+                    raise SeedError(f"seed {key!r}[{index}]: bad body: {error!r}") from error
