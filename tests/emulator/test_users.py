@@ -130,6 +130,26 @@ def test_insert_of_an_existing_address_is_409_duplicate(admin_a: Any) -> None:
     assert message(caught.value) == "Entity already exists."
 
 
+def test_insert_past_the_cloud_identity_free_cap_is_412_until_the_cap_is_raised(
+    control: ControlClient, admin_a: Any
+) -> None:
+    """portalsync reports a full tenant from this answer; raising the cap must let provisioning resume."""
+    control.post("subscription", {"customerId": CUSTOMER_A, "freeLicenseCap": 1})
+    users = admin_a.users()
+    users.insert(body=user_body("first@a.example")).execute()  # takes the one free license
+    with pytest.raises(HttpError) as caught:
+        users.insert(body=user_body("second@a.example")).execute()
+    assert caught.value.resp.status == 412
+    assert reason(caught.value) == "conditionNotMet"
+    assert message(caught.value) == "Domain user limit exceeded."
+    with pytest.raises(HttpError) as missing:
+        users.get(userKey="second@a.example").execute()
+    assert missing.value.resp.status == 404  # nothing half-created
+    raised = control.post("subscription", {"customerId": CUSTOMER_A, "freeLicenseCap": 2})
+    assert raised["inUse"] == 1
+    assert users.insert(body=user_body("second@a.example")).execute()["primaryEmail"] == "second@a.example"
+
+
 def test_insert_into_a_missing_org_unit_is_400(admin_a: Any) -> None:
     with pytest.raises(HttpError) as caught:
         admin_a.users().insert(body=user_body("lost@a.example", orgUnitPath="/Nowhere")).execute()
