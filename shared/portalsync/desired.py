@@ -7,10 +7,14 @@ finding and everything else proceeds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from portalsync import names
 from portalsync.actions import Finding, FindingKind
 from portalsync.model import DesiredAccount, Person, ResellerAccount, Settings
+from portalsync.plan import UnreadInput
+from portalsync.ports import ValidationIssue
+from portalsync.records import ProvisioningRecord
 
 
 def expand(
@@ -126,4 +130,30 @@ def _desired(
         locale=person.locale,
         own_account=own,
         username=username,
+    )
+
+
+def unread_input(
+    issues: Sequence[ValidationIssue], records: Mapping[str, ProvisioningRecord]
+) -> UnreadInput | None:
+    """What the skipped documents leave unknown, for the planner to hold the removals it might explain.
+
+    A skipped person document hides whether that person left; a skipped settings document (naming template,
+    domains) makes every generated address doubtful. A skipped reseller account is not synced at all.
+    """
+    people: dict[str, list[str]] = {}
+    everyone: list[str] = []
+    for issue in issues:
+        collection, _, doc_id = issue.source.partition("/")
+        reason = f"{issue.source} is invalid ({issue.field}: {issue.message})"
+        if collection == names.COL_PEOPLE and doc_id:
+            people.setdefault(doc_id, []).append(reason)
+        elif collection != names.COL_ACCOUNTS:
+            everyone.append(reason)
+    if not people and not everyone:
+        return None
+    return UnreadInput(
+        people={p: "; ".join(r) for p, r in people.items()},
+        everyone="; ".join(everyone) or None,
+        owners={r.email: r.person_id for r in records.values()},
     )

@@ -8,7 +8,8 @@ mark) are never changed; removals suspend, never delete, and a mass removal wait
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import assert_never
 
@@ -35,15 +36,37 @@ from portalsync.roles import TargetRole, resolve_role
 _SHOWN = 10  # addresses listed in a finding's detail before "and N more"
 
 
+@dataclass(frozen=True)
+class UnreadInput:
+    """Desired state that could not be read in full this run.
+
+    A person whose roster document was skipped is missing from desired state without having left, so the
+    removals that absence would cause are held (never applied) until the document reads again.
+    """
+
+    people: Mapping[str, str] = field(default_factory=dict)  # person id -> why their document was skipped
+    everyone: str | None = None  # why no removal can be trusted this run (e.g. settings were skipped)
+    owners: Mapping[str, str] = field(default_factory=dict)  # e-mail -> person id, from earlier records
+
+    def why(self, user: ObservedUser) -> str | None:
+        """Why removing `user` cannot be trusted now, or None."""
+        if self.everyone is not None:
+            return self.everyone
+        owner = self.owners.get(user.email)
+        return self.people.get(owner) if owner is not None else None
+
+
 def plan_account(
     account: ResellerAccount,
     desired: Sequence[DesiredAccount],
     observed: ObservedAccount,
     settings: Settings,
     approval: Approval | None = None,
+    unread: UnreadInput | None = None,
 ) -> Plan:
     """The plan for one account. Desired accounts of other accounts are ignored; a disabled account is left
-    alone (no removals either), so disabling an account is a safe way to stop touching it."""
+    alone (no removals either), so disabling an account is a safe way to stop touching it. Removals that
+    `unread` input may explain are held with a finding each, and not counted by the guard."""
     if not account.enabled:
         return Plan(account.account_id, ())
     aid = account.account_id
@@ -129,20 +152,60 @@ def plan_account(
             )
         )
 
-    removals = _removals(account, observed, wanted, role, by_user)
-    held: tuple[Action, ...] = ()
+    every = _removals(account, observed, wanted, role, by_user)
+    unsure = _unsure(aid, observed, every, unread or UnreadInput())
+    findings += unsure.values()
+    held: list[RevokeRole | SuspendUser] = [r for r in every if r.email in unsure]
+    removals = [r for r in every if r.email not in unsure]
+    quarantined = False
     if removals:
         removed = len({r.email for r in removals})
         limit = _removal_limit(observed, settings)
         allowed = approval is not None and approval.account_id == aid and approval.max_removals >= removed
         if removed > limit and not allowed:
-            held = tuple(sorted(removals, key=_phase))
+            held += removals
+            quarantined = True
             findings.append(_guard_finding(aid, removed, limit, settings))
         else:
             actions += removals
+    held.sort(key=_removal_order)
     return Plan(
-        aid, tuple(sorted(actions, key=_phase)), tuple(findings), quarantined=bool(held), held_removals=held
+        aid,
+        tuple(sorted(actions, key=_phase)),
+        tuple(findings),
+        quarantined=quarantined,
+        held_removals=tuple(held),
     )
+
+
+def _removal_order(action: RevokeRole | SuspendUser) -> tuple[int, str]:
+    return _phase(action), action.email
+
+
+def _unsure(
+    account_id: str,
+    observed: ObservedAccount,
+    removals: Sequence[RevokeRole | SuspendUser],
+    unread: UnreadInput,
+) -> dict[str, Finding]:
+    """The removals unread input may explain, by e-mail, each with the finding that says why it waits."""
+    out: dict[str, Finding] = {}
+    for email in sorted({r.email for r in removals}):
+        user = observed.users[email]
+        why = unread.why(user)
+        if why is None:
+            continue
+        person = unread.owners.get(email)
+        out[email] = Finding(
+            FindingKind.INVALID_INPUT,
+            account_id,
+            f"{email} is not suspended and keeps its role: {why}. It is removed only once that is fixed "
+            f"(or the person's document is deleted or marked inactive).",
+            domain=email.rsplit("@", 1)[1],
+            person_id=person,
+            email=email,
+        )
+    return out
 
 
 def _removals(

@@ -144,7 +144,9 @@ def _removed(
         status, error = AccountStatus.SUSPENDED, None
     elif record.email in held:
         status = AccountStatus.HELD
-        error = next((f.detail for f in run.findings if f.kind is FindingKind.REMOVAL_GUARD), None)
+        why = [f for f in run.findings if f.email == record.email and f.kind is FindingKind.INVALID_INPUT]
+        why += [f for f in run.findings if f.kind is FindingKind.REMOVAL_GUARD]
+        error = why[0].detail if why else None
     elif user is None:
         return  # not in the OU any more and not ours to judge: left as it was
     else:

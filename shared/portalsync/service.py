@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from portalsync.actions import REMOVALS, Finding, FindingKind, Plan
 from portalsync.apply import apply_plan
-from portalsync.desired import expand
+from portalsync.desired import expand, unread_input
 from portalsync.errors import WorkspaceError
 from portalsync.model import DesiredAccount, Person, ResellerAccount
 from portalsync.observed import ObservedAccount
@@ -181,7 +181,7 @@ class Service:
             return self._finish(
                 AccountReport(run, plan, findings=findings), started, workspace.api_calls, scope
             )
-        plan, approved = self._plan(account, desired, observed, state, approval, scope, wanted)
+        plan, approved = self._plan(account, desired, observed, state, approval, scope, wanted, records)
         report = AccountReport(run, plan)
         if scope.dry_run:
             report.findings = [*findings, *plan.findings]
@@ -196,7 +196,7 @@ class Service:
             known |= {str(getattr(r.action, "email", "")).lower(): r.user_id for r in results if r.user_id}
             try:
                 observed = replace(workspace.observe(account, state.settings, known), conflicts=conflicts)
-                replan, _ = self._plan(account, desired, observed, state, approval, scope, wanted)
+                replan, _ = self._plan(account, desired, observed, state, approval, scope, wanted, records)
             except WorkspaceError as error:
                 log.warning("re-observation failed; records stay pending", extra={**ctx, "error": str(error)})
         findings += replan.findings
@@ -221,13 +221,15 @@ class Service:
         approval: Approval | None,
         scope: _Scope,
         everyone: list[DesiredAccount],
+        records: dict[str, ProvisioningRecord],
     ) -> tuple[Plan, bool]:
         """The plan, and whether it needed the approval (which is then used up)."""
         if scope.person_id is None:
-            plain = plan_account(account, desired, observed, state.settings)
+            unread = unread_input(state.issues, records)
+            plain = plan_account(account, desired, observed, state.settings, unread=unread)
             if not plain.quarantined or approval is None:
                 return plain, False
-            approved = plan_account(account, desired, observed, state.settings, approval)
+            approved = plan_account(account, desired, observed, state.settings, approval, unread)
             return approved, not approved.quarantined
         # onboarding plans against everyone's desired state (so nobody looks removable), then keeps
         # only this person's actions and the OU / role they need; removals are never part of it

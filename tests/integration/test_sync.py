@@ -225,6 +225,12 @@ def test_bad_documents_are_reported_and_skipped(stack: Stack) -> None:
     assert issues["people%2Fbroken"]["issues"][0]["field"] == "workspace_email"
     assert set(stack.statuses().values()) == {"provisioned"}
 
+    # a person whose document turns invalid is not taken for a leaver: nothing of theirs is suspended
+    stack.db.collection(names.COL_PEOPLE).document("bob").update({"workspace_email": "nope"})
+    stack.service.sync_all()
+    assert not any(u.get("suspended") for u in stack.tenant("C02bbbbbb")["users"])
+    assert stack.statuses()["bob@b.example"] == "held"
+
 
 def test_initial_passwords_appear_in_no_document_and_no_log(stack: Stack) -> None:
     buffer = io.StringIO()

@@ -23,7 +23,7 @@ from portalsync.actions import (
 )
 from portalsync.model import RoleSpec, Settings
 from portalsync.observed import ObservedRole, Subscription
-from portalsync.plan import plan_account
+from portalsync.plan import UnreadInput, plan_account
 from portalsync.ports import Approval
 from tests.unit.builders import (
     HELP_DESK_ROLE,
@@ -281,6 +281,28 @@ def test_an_approval_for_at_least_that_many_lets_the_removal_through(approval: A
     plan = plan_account(ACME, wanted, seen, SETTINGS, approval)
     assert plan.quarantined is not passes
     assert sum(isinstance(a, SuspendUser) for a in plan.actions) == (6 if passes else 0)
+
+
+def test_removals_unread_input_may_explain_are_held_apart_from_the_guard() -> None:
+    wanted, seen = _removing(6, 4)
+    unread = UnreadInput(
+        people={"p-gone0": "people/p-gone0 is invalid (x: y)"},
+        owners={"gone0@a.example": "p-gone0", "gone1@a.example": "p-gone1"},
+    )
+    plan = plan_account(ACME, wanted, seen, Settings(guard_max_count=5), unread=unread)
+    assert not plan.quarantined  # five removals are within the limit once the doubtful one is held
+    assert not touches(plan.actions, "gone0@a.example")
+    assert sum(isinstance(a, SuspendUser) for a in plan.actions) == 5
+    assert [type(a) for a in plan.held_removals] == [RevokeRole, SuspendUser]
+    assert kinds(plan) == [FindingKind.INVALID_INPUT]
+    f = plan.findings[0]
+    assert (f.email, f.person_id, f.domain) == ("gone0@a.example", "p-gone0", "a.example")
+    assert "people/p-gone0 is invalid" in f.detail
+
+    everyone = plan_account(ACME, wanted, seen, SETTINGS, unread=UnreadInput(everyone="settings/global"))
+    assert not any(isinstance(a, SuspendUser | RevokeRole) for a in everyone.actions)
+    assert len(everyone.held_removals) == 12
+    assert not everyone.quarantined
 
 
 def test_legacy_role_satisfies_and_is_never_revoked() -> None:

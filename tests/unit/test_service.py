@@ -158,6 +158,40 @@ def test_mass_removal_is_held_until_approved() -> None:
     assert list(world.store.status_of("acme").values()).count("suspended") == 7
 
 
+def test_a_person_whose_document_became_invalid_is_held_not_suspended() -> None:
+    world = World(roster())
+    world.service.sync_all()
+    before = world.store.status_of("acme")
+    yamada = world.store.people.pop("yamada")  # the document no longer parses
+    issue = ValidationIssue("people/yamada", "workspace_email", "not an e-mail address")
+    world.store.desired_issues = [issue]
+    world.reset_calls()
+
+    reports = world.service.sync_all()
+
+    assert world.writes_to_google() == []
+    assert not any(u.suspended for t in world.tenants.values() for u in t.users.values())
+    assert not any(r.run.quarantined for r in reports)  # not the guard: nothing to approve
+    held = {k: v for k, v in world.store.status_of("acme").items() if v == "held"}
+    assert held == {"yamada@a.example": "held", "yamada@a2.example": "held"}
+    assert world.store.status_of("beta")["yamada@b.example"] == "held"
+    record = world.store.records["acme"]["yamada@a.example"]
+    assert "people/yamada is invalid" in (record.last_error or "")
+    why = [f for r in reports for f in r.findings if f.kind is FindingKind.INVALID_INPUT]
+    assert {f.email for f in why} == {"taro@a.example", "taro@a2.example", "taro@b.example"}
+    assert all(f.person_id == "yamada" for f in why)
+
+    world.store.people["yamada"] = yamada  # fixed
+    world.store.desired_issues = []
+    world.service.sync_all()
+    assert world.writes_to_google() == []
+    assert world.store.status_of("acme") == before
+
+    del world.store.people["yamada"]  # really gone: removed as usual
+    world.service.sync_all()
+    assert world.tenants["acme"].users["taro@a.example"].suspended
+
+
 def test_onboarding_touches_only_that_person() -> None:
     world = World(roster())
     world.service.sync_all()
