@@ -92,7 +92,7 @@ class Emulator:
         try:
             principal = self.principal(authorization, method.api)
             _check_scopes(method, principal)
-            self.quotas.check_rate(method.api, principal.subject)
+            self.quotas.check_rate(method.api, principal.subject, principal.client_id)
             self.faults.check(method.id)
             params = parse_params(method, path_params, query)
             payload = _parse_body(body)

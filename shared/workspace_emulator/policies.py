@@ -58,13 +58,18 @@ class QuotaConfig:
 
 
 class Quotas:
-    """Rate buckets per (API, user) and an in-flight count per customer."""
+    """Rate buckets per (API, user, project) and an in-flight count per customer.
+
+    Google's Directory quota is per user per project, so two projects' service accounts delegating as the
+    same admin each have their own budget. The project is the token's OAuth client id (None for
+    `emulator:` tokens, which then share one budget per user).
+    """
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.config = QuotaConfig()
         self._lock = threading.Lock()
-        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._buckets: dict[tuple[str, str, str | None], TokenBucket] = {}
         self._in_flight: defaultdict[str, int] = defaultdict(int)
 
     def configure(self, config: QuotaConfig) -> None:
@@ -72,7 +77,7 @@ class Quotas:
             self.config = config
             self._buckets.clear()
 
-    def check_rate(self, api: str, user: str) -> None:
+    def check_rate(self, api: str, user: str, project: str | None = None) -> None:
         limit = {
             "directory": self.config.directory_per_minute,
             "licensing": self.config.licensing_per_minute,
@@ -80,10 +85,11 @@ class Quotas:
         if limit is None:
             return
         with self._lock:
-            bucket = self._buckets.get((api, user))
+            key = (api, user, project)
+            bucket = self._buckets.get(key)
             if bucket is None:
                 bucket = TokenBucket(limit, self.config.time_scale, self.config.burst_seconds)
-                self._buckets[(api, user)] = bucket
+                self._buckets[key] = bucket
             allowed = bucket.take(self.clock.now())
         if allowed:
             return

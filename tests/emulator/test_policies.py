@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 import pytest
+from google.oauth2 import service_account
+from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from tests.support.google_clients import directory, licensing
@@ -40,6 +42,46 @@ def test_directory_quota_exhausts_per_user_then_recovers(control: ControlClient,
     directory(emulator_url, "admin@b.example").users().get(userKey="admin@b.example").execute()
     control.post("clock", {"advanceSeconds": 11})
     assert get_admin(svc).execute()["primaryEmail"] == "admin@a.example"
+
+
+def project_directory(control: ControlClient, url: str, project: str, client_id: str) -> Any:
+    """Directory as admin@a.example through domain-wide delegation by one project's service account."""
+    email = f"portalsync@{project}.iam.gserviceaccount.com"
+    account = control.post("service-accounts", {"email": email, "clientId": client_id})
+    scope = "https://www.googleapis.com/auth/admin.directory.user"
+    control.post("dwd", {"customerId": CUSTOMER_A, "clientId": client_id, "scopes": [scope]})
+    info = {
+        "type": "service_account",
+        "client_email": email,
+        "client_id": client_id,
+        "private_key": account["privateKeyPem"],
+        "private_key_id": account["privateKeyId"],
+        "token_uri": url + "token",
+    }
+    credentials = service_account.Credentials.from_service_account_info(
+        info, scopes=[scope], subject="admin@a.example"
+    )
+    return build(
+        "admin",
+        "directory_v1",
+        credentials=credentials,
+        client_options={"api_endpoint": url},
+        cache_discovery=False,
+        static_discovery=True,
+    )
+
+
+def test_directory_quota_is_per_user_per_project(control: ControlClient, emulator_url: str) -> None:
+    """Two projects delegating as the same admin do not share a budget, as on Google."""
+    control.post("quotas", {"directoryPerMinute": 6})  # a burst of one, then one per 10 s
+    first = project_directory(control, emulator_url, "project-one", "111111111111111111111")
+    second = project_directory(control, emulator_url, "project-two", "222222222222222222222")
+    get_admin(first).execute()
+    assert error_of(get_admin(first)) == (403, "userRateLimitExceeded", "usageLimits")
+    assert get_admin(second).execute()["primaryEmail"] == "admin@a.example"
+    assert error_of(get_admin(second))[:2] == (403, "userRateLimitExceeded")
+    # an emulator: token for the same admin is a budget of its own too
+    get_admin(directory(emulator_url, "admin@a.example")).execute()
 
 
 def test_licensing_quota_answers_503(control: ControlClient, emulator_url: str) -> None:
