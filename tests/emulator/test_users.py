@@ -259,6 +259,19 @@ def test_list_query_filters(staff: Any, query: str, expected: list[str]) -> None
     assert sorted(all_emails(staff, customer="my_customer", query=query)) == expected
 
 
+def test_list_query_reads_an_escaped_apostrophe_in_a_quoted_org_unit_path(admin_a: Any) -> None:
+    """portalsync escapes `'` as `\\'` inside the quoted path, as Google's search syntax requires."""
+    ous = admin_a.orgunits()
+    for name in ("O'Brien Team", "O"):
+        ous.insert(customerId="my_customer", body={"name": name, "parentOrgUnitPath": "/"}).execute()
+    admin_a.users().insert(body=user_body("ob@a.example", orgUnitPath="/O'Brien Team")).execute()
+    admin_a.users().insert(body=user_body("o@a.example", orgUnitPath="/O")).execute()
+    query = r"orgUnitPath='/O\'Brien Team'"  # the OU "/O" must not match
+    assert all_emails(admin_a, customer="my_customer", query=query) == ["ob@a.example"]
+    both = r"orgUnitPath='/O\'Brien Team' givenName:Ada"
+    assert all_emails(admin_a, customer="my_customer", query=both) == ["ob@a.example"]
+
+
 def test_list_query_with_an_unknown_field_is_400(admin_a: Any) -> None:
     with pytest.raises(HttpError) as caught:
         admin_a.users().list(customer="my_customer", query="shoeSize=42").execute()

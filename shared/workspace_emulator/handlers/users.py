@@ -64,10 +64,14 @@ def get(call: Call) -> dict[str, Any]:
 
 # --- users.list and its query language -------------------------------------------------------------------
 
+# A quoted value may hold its own quote escaped with a backslash (`'/O\'Brien'`), as Google's search syntax
+# allows and clients send for such OU paths.
+_QUOTED = r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"'
 _CLAUSE = re.compile(
     r"""\s*(?:(?P<field>[A-Za-z][A-Za-z0-9_.]*)\s*(?P<op>[:=])\s*"""
-    r"""(?P<value>'[^']*'|"[^"]*"|[^\s'"]*)|(?P<word>'[^']*'|"[^"]*"|\S+))"""
+    rf"""(?P<value>{_QUOTED}|[^\s'"]*)|(?P<word>{_QUOTED}|\S+))"""
 )
+_ESCAPE = re.compile(r"\\(.)")
 _BOOLEAN_FIELDS = {
     "isadmin": "isAdmin",
     "isdelegatedadmin": "isDelegatedAdmin",
@@ -78,8 +82,9 @@ _TEXT_FIELDS = {"email", "givenname", "familyname", "name", "externalid"}
 
 
 def _unquote(value: str) -> str:
+    """The text of a quoted value, `\\x` standing for `x`; an unquoted value is taken as it is."""
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
+        return _ESCAPE.sub(r"\1", value[1:-1])
     return value
 
 
