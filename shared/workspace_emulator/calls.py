@@ -93,15 +93,19 @@ def handles(method_id: str) -> Callable[[Handler], Handler]:
 
 
 def page(items: list[Any], params: dict[str, Any], default_size: int) -> tuple[list[Any], str | None]:
-    """Offset paging with an opaque-enough token; the list is already in a stable order."""
+    """Offset paging with an opaque-enough token; the list is already in a stable order.
+
+    Only tokens this function issues (`p` and a non-negative offset) are accepted: anything else, a
+    negative offset included, is 400 as Google answers a token it did not issue.
+    """
     size = int(params.get("maxResults") or default_size)
-    token = params.get("pageToken")
+    token = str(params.get("pageToken") or "")
     start = 0
     if token:
-        try:
-            start = int(str(token).removeprefix("p"))
-        except ValueError as exc:
-            raise ApiError(400, "invalid", "Invalid page token") from exc
+        digits = token.removeprefix("p")
+        if not token.startswith("p") or not (digits.isascii() and digits.isdigit()):
+            raise ApiError(400, "invalid", "Invalid page token")
+        start = int(digits)
     chunk = items[start : start + size]
     nxt = f"p{start + size}" if start + size < len(items) else None
     return chunk, nxt

@@ -207,6 +207,15 @@ def test_list_max_results_above_500_is_refused(admin_a: Any) -> None:
     assert caught.value.resp.status == 400
 
 
+@pytest.mark.parametrize("token", ["p-1", "-1", "bogus", "p"])
+def test_list_with_a_page_token_it_never_issued_is_400_invalid(admin_a: Any, token: str) -> None:
+    """A forged or corrupted token must fail loudly, not return an arbitrary slice of the directory."""
+    with pytest.raises(HttpError) as caught:
+        admin_a.users().list(customer="my_customer", pageToken=token).execute()
+    assert caught.value.resp.status == 400
+    assert reason(caught.value) == "invalid"
+
+
 def test_list_with_no_match_has_no_users_key(admin_a: Any) -> None:
     resp = admin_a.users().list(customer="my_customer", query="email:nobody*").execute()
     assert "users" not in resp
