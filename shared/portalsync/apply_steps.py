@@ -21,6 +21,7 @@ from portalsync.errors import (
     NotYetConsistentError,
     WorkspaceError,
 )
+from portalsync.observed import ObservedUser
 from portalsync.ports import Clock, Privilege, Workspace
 from portalsync.results import ActionResult, Outcome, PasswordFactory, finding_for
 
@@ -162,29 +163,33 @@ class Steps:
         return results
 
     def existing_user(self, action: CreateUser) -> ActionResult:
-        """After 409: read the account back; ours is done, anyone else's is a conflict."""
+        """After 409: read the account back; this person's is done, anyone else's is a conflict."""
 
-        def read() -> str:
+        def read() -> ObservedUser:
             user = self.workspace.get_user(action.email)
             if user is None:
                 raise NotFoundError(f"{action.email} answered 409 but cannot be read yet")
-            self.user_ids[action.email.lower()] = user.id
-            return user.id if user.managed else ""
+            return user
 
-        answer = self.call(read, fresh=True)
-        if isinstance(answer, WorkspaceError):
-            return failed(action, answer)
-        if not answer:
-            detail = f"{action.email} belongs to an account portalsync does not manage"
-            return ActionResult(
-                action,
-                Outcome.CONFLICT,
-                detail,
-                self.user_ids[action.email.lower()],
-                FindingKind.ACCOUNT_CONFLICT,
-                suggest_username(action.email),
-            )
-        return ActionResult(action, Outcome.ALREADY, user_id=answer)
+        user = self.call(read, fresh=True)
+        if isinstance(user, WorkspaceError):
+            return failed(action, user)
+        self.user_ids[action.email.lower()] = user.id
+        if user.managed and user.person_id in (None, action.person_id):
+            return ActionResult(action, Outcome.ALREADY, user_id=user.id)
+        detail = (
+            f"{action.email} is the portal account portalsync made for {user.person_id}"
+            if user.managed
+            else f"{action.email} belongs to an account portalsync does not manage"
+        )
+        return ActionResult(
+            action,
+            Outcome.CONFLICT,
+            detail,
+            user.id,
+            FindingKind.ACCOUNT_CONFLICT,
+            suggest_username(action.email),
+        )
 
     def update(self, action: Action, user_id: str, patch: Mapping[str, object]) -> ActionResult:
         answer = self.call(lambda: self.workspace.update_user(user_id, patch))

@@ -16,6 +16,8 @@ class ObservedUser:
     org_unit_path: str
     suspended: bool
     managed: bool  # carries portalsync's externalIds mark
+    #: the mark's value: whom portalsync made the account for (None when unmanaged or the mark has no value)
+    person_id: str | None = None
 
 
 @dataclass(frozen=True)

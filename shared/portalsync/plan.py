@@ -52,7 +52,7 @@ class UnreadInput:
         """Why removing `user` cannot be trusted now, or None."""
         if self.everyone is not None:
             return self.everyone
-        owner = self.owners.get(user.email)
+        owner = user.person_id or self.owners.get(user.email)
         return self.people.get(owner) if owner is not None else None
 
 
@@ -103,6 +103,8 @@ def plan_account(
                 assign(d, user_id)
         elif (user is None and email in observed.conflicts) or (user is not None and not user.managed):
             findings.append(_conflict(d, observed, wanted, settings))
+        elif user is not None and _someone_elses(user, d):
+            findings.append(_conflict(d, observed, wanted, settings, owner=user.person_id))
         elif user is None:
             if observed.ci_free is Subscription.NOT_SUBSCRIBED:
                 not_created.append(email)
@@ -195,7 +197,7 @@ def _unsure(
         why = unread.why(user)
         if why is None:
             continue
-        person = unread.owners.get(email)
+        person = user.person_id or unread.owners.get(email)
         out[email] = Finding(
             FindingKind.INVALID_INPUT,
             account_id,
@@ -218,15 +220,24 @@ def _removals(
     """portalsync's own accounts in the OU that nobody wants any more: revoke the portal role, suspend."""
     out: list[RevokeRole | SuspendUser] = []
     for user in sorted(observed.users.values(), key=lambda u: u.email):
-        if not user.managed or user.email in wanted or not _in_ou(user, account.ou_path):
+        if not user.managed or not _in_ou(user, account.ou_path):
             continue
+        d = wanted.get(user.email)
+        if d is not None and not _someone_elses(user, d):
+            continue
+        pid = user.person_id
         if role is not None and role.role_id is not None:
             for a in sorted(by_user.get(user.id, ()), key=lambda a: a.assignment_id):
                 if a.role_id == role.role_id:
-                    out.append(RevokeRole(account.account_id, None, user.email, user.id, a.assignment_id))
+                    out.append(RevokeRole(account.account_id, pid, user.email, user.id, a.assignment_id))
         if not user.suspended:
-            out.append(SuspendUser(account.account_id, None, user.email, user.id))
+            out.append(SuspendUser(account.account_id, pid, user.email, user.id))
     return out
+
+
+def _someone_elses(user: ObservedUser, d: DesiredAccount) -> bool:
+    """A managed account portalsync made for another person: never reactivated or renamed for `d`."""
+    return user.managed and user.person_id is not None and user.person_id != d.person_id
 
 
 def _in_ou(user: ObservedUser, ou_path: str) -> bool:
@@ -254,9 +265,16 @@ def _guard_finding(account_id: str, removed: int, limit: int, settings: Settings
 
 
 def _conflict(
-    d: DesiredAccount, observed: ObservedAccount, wanted: dict[str, DesiredAccount], settings: Settings
+    d: DesiredAccount,
+    observed: ObservedAccount,
+    wanted: dict[str, DesiredAccount],
+    settings: Settings,
+    owner: str | None = None,
 ) -> Finding:
-    """The address is someone else's account: leave it alone and propose a free username override."""
+    """The address is someone else's account: leave it alone and propose a free username override.
+
+    `owner` is the person portalsync made the account for, when that is not `d`'s person.
+    """
     base = d.username or d.email.rsplit("@", 1)[0]
     suggestion = None
     for candidate in (f"{base}.ccp", *(f"{base}{n}" for n in range(2, 100))):
@@ -273,8 +291,13 @@ def _conflict(
     return Finding(
         FindingKind.ACCOUNT_CONFLICT,
         d.account_id,
-        f"{d.email} is an account portalsync does not manage; it is left untouched. To give "
-        f"{d.person_id} a portal account on {d.domain}, {where}.",
+        (
+            f"{d.email} is the portal account portalsync made for {owner}; it is not reactivated or renamed "
+            f"for {d.person_id}. To give {d.person_id} a portal account on {d.domain}, {where}."
+            if owner
+            else f"{d.email} is an account portalsync does not manage; it is left untouched. To give "
+            f"{d.person_id} a portal account on {d.domain}, {where}."
+        ),
         domain=d.domain,
         person_id=d.person_id,
         email=d.email,

@@ -136,6 +136,7 @@ def test_apply_a_plan_end_to_end_then_a_noop_observe(control: ControlClient, emu
     }
     assert ws.api_calls - before == sum(calls.values())
     assert seen.paid_license_holders == frozenset()
+    assert {u.email: u.person_id for u in seen.users.values()} == dict(zip(emails, ["p0", "p1"], strict=True))
 
 
 def test_a_second_apply_is_already_done(control: ControlClient, emulator_url: str) -> None:

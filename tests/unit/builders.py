@@ -57,8 +57,10 @@ def user(
     given: str = "Taro",
     family: str = "Yamada",
     ou: str = OU,
+    person_id: str | None = None,
 ) -> ObservedUser:
-    return ObservedUser(user_id or f"u-{email}", email, given, family, ou, suspended, managed)
+    uid = user_id or f"u-{email}"
+    return ObservedUser(uid, email, given, family, ou, suspended, managed, person_id if managed else None)
 
 
 def holds(user_: ObservedUser, role: ObservedRole = RESELLER_ROLE) -> ObservedAssignment:
@@ -101,7 +103,13 @@ def converged(
 ) -> ObservedAccount:
     """The tenant as it looks once every desired account exists, is licensed and holds `role`."""
     users = [
-        user(d.email, managed=not d.own_account, given=d.given_name, family=d.family_name)
+        user(
+            d.email,
+            managed=not d.own_account,
+            given=d.given_name,
+            family=d.family_name,
+            person_id=d.person_id,
+        )
         for d in desired_accounts
     ]
     extra_users = list(kw.pop("users", ()))

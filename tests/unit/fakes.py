@@ -145,6 +145,7 @@ class FakeWorkspace:
             user.org_unit_path,
             user.suspended,
             user.managed,
+            user.person_id if user.managed else None,
         )
 
     def observe(

@@ -113,6 +113,17 @@ def test_409_on_an_unmanaged_account_is_a_conflict_with_a_suggestion() -> None:
     assert not ws.assignments
 
 
+def test_409_on_a_managed_account_of_another_person_is_a_conflict() -> None:
+    ws = FakeWorkspace()
+    ws.org_units.add(OU)
+    ws.add_user("aiko@a.example", managed=True, ou=OU, person_id="p-left")
+    role = ws.role_id("_RESELLER_ADMIN_ROLE")
+    results = run(ws, create("aiko@a.example", "p-new"), assign("aiko@a.example", role))
+    assert outcomes(results) == ["conflict", "skipped"]
+    assert "made for p-left" in results[0].detail
+    assert not ws.assignments
+
+
 def test_consistency_windows_are_waited_out_not_reported() -> None:
     ws = FakeWorkspace(incomplete_seconds=20.0, get_lag_seconds=5.0)
     ws.org_units.add(OU)

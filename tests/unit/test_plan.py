@@ -182,8 +182,25 @@ def test_unmanaged_account_at_the_address_is_untouched_and_an_override_suggested
     assert f'username_overrides["a.example"] = "{suggestion}"' in f.detail
 
 
+@pytest.mark.parametrize("suspended", [True, False])
+def test_a_managed_account_of_another_person_is_a_conflict_never_reactivated(suspended: bool) -> None:
+    leaver = user("taro@a.example", "u1", suspended=suspended, given="Old", person_id="p-left")
+    newcomer = desired("taro@a.example", "p-new", username="taro")
+    plan = plan_account(ACME, [newcomer], observed([leaver], [holds(leaver)]), SETTINGS)
+    assert not any(isinstance(a, ReactivateUser | UpdateUserName | AssignRole) for a in plan.actions)
+    # the leaver's account is removed as usual, in the leaver's name
+    assert plan.actions == (
+        RevokeRole("acme", "p-left", "taro@a.example", "u1", "as-u1-r-reseller"),
+        *([] if suspended else [SuspendUser("acme", "p-left", "taro@a.example", "u1")]),
+    )
+    assert kinds(plan) == [FindingKind.ACCOUNT_CONFLICT]
+    f = plan.findings[0]
+    assert (f.person_id, f.suggestion) == ("p-new", "taro.ccp")
+    assert "made for p-left" in f.detail
+
+
 def test_suspended_managed_user_back_on_the_roster_is_reactivated() -> None:
-    back = user("taro@a.example", "u1", suspended=True)
+    back = user("taro@a.example", "u1", suspended=True, person_id="p1")
     plan = plan_account(ACME, [TARO], observed([back], [holds(back)]), SETTINGS)
     assert plan.actions == (ReactivateUser("acme", "p1", "taro@a.example", "u1"),)
 
@@ -202,7 +219,7 @@ def test_renamed_person_gets_japanese_names_and_a_missing_license() -> None:
 
 
 def test_removed_person_is_suspended_and_revoked_never_an_unmanaged_or_legacy_one() -> None:
-    gone = user("gone@a.example", "u1")
+    gone = user("gone@a.example", "u1", person_id="p-gone")
     gone_earlier = user("earlier@a.example", "u2", suspended=True)  # suspended before, role left over
     stranger = user("stranger@a.example", "u3", managed=False)
     legacy = user("legacy@a.example", "u4")
@@ -219,9 +236,9 @@ def test_removed_person_is_suspended_and_revoked_never_an_unmanaged_or_legacy_on
     plan = plan_account(ACME, [], observed(users, assignments), Settings(guard_max_count=10))
     assert plan.actions == (
         RevokeRole("acme", None, "earlier@a.example", "u2", "as-u2-r-reseller"),
-        RevokeRole("acme", None, "gone@a.example", "u1", "as-u1-r-reseller"),
+        RevokeRole("acme", "p-gone", "gone@a.example", "u1", "as-u1-r-reseller"),
         SuspendUser("acme", None, "below@a.example", "u6"),
-        SuspendUser("acme", None, "gone@a.example", "u1"),
+        SuspendUser("acme", "p-gone", "gone@a.example", "u1"),
         SuspendUser("acme", None, "legacy@a.example", "u4"),
     )
     assert not plan.quarantined

@@ -192,6 +192,27 @@ def test_a_person_whose_document_became_invalid_is_held_not_suspended() -> None:
     assert world.tenants["acme"].users["taro@a.example"].suspended
 
 
+def test_an_address_passed_to_a_newcomer_never_reactivates_the_leavers_account() -> None:
+    world = World([person("taro1", "taro@corp.example", accounts=["acme"])], [account("acme", ["a.example"])])
+    world.service.sync_all()
+    del world.store.people["taro1"]
+    world.service.sync_all()
+    acme = world.tenants["acme"]
+    assert acme.users["taro@a.example"].suspended
+
+    world.store.people["taro2"] = person("taro2", "taro@corp2.example", "Taro", "Sato", accounts=["acme"])
+    world.reset_calls()
+    report = world.service.sync_account("acme")
+
+    assert report is not None
+    assert world.writes_to_google() == []
+    assert acme.users["taro@a.example"].suspended
+    assert acme.users["taro@a.example"].person_id == "taro1"
+    assert world.store.status_of("acme") == {"taro1@a.example": "suspended", "taro2@a.example": "conflict"}
+    [conflict] = [f for f in report.findings if f.kind is FindingKind.ACCOUNT_CONFLICT]
+    assert (conflict.person_id, conflict.suggestion) == ("taro2", "taro.ccp")
+
+
 def test_onboarding_touches_only_that_person() -> None:
     world = World(roster())
     world.service.sync_all()

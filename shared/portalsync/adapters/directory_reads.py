@@ -28,15 +28,26 @@ ROLES_PAGE = 100
 LICENSES_PAGE = 1000
 
 
-def is_managed(resource: Mapping[str, Any]) -> bool:
+def _mark(resource: Mapping[str, Any]) -> Mapping[str, Any] | None:
     for entry in resource.get("externalIds") or []:
         if (
             isinstance(entry, dict)
             and entry.get("type") == "custom"
             and entry.get("customType") == MANAGED_MARK
         ):
-            return True
-    return False
+            return entry
+    return None
+
+
+def is_managed(resource: Mapping[str, Any]) -> bool:
+    return _mark(resource) is not None
+
+
+def marked_person(resource: Mapping[str, Any]) -> str | None:
+    """The person id in portalsync's mark: an address can pass from a leaver to someone else."""
+    mark = _mark(resource)
+    value = mark.get("value") if mark is not None else None
+    return str(value) if value else None
 
 
 def to_user(resource: Mapping[str, Any]) -> ObservedUser:
@@ -49,6 +60,7 @@ def to_user(resource: Mapping[str, Any]) -> ObservedUser:
         org_unit_path=str(resource.get("orgUnitPath", "/")),
         suspended=bool(resource.get("suspended", False)),
         managed=is_managed(resource),
+        person_id=marked_person(resource),
     )
 
 
