@@ -503,6 +503,27 @@ def test_another_customers_admin_cannot_read_or_write_customer_a(admin_a: Any, a
     assert unchanged["suspended"] is False
 
 
+def test_a_delegated_admin_cannot_create_users(emulator_url: str, admin_a: Any) -> None:
+    """Google reserves creating users to super admins; a delegated admin as subject must see 403."""
+    helper = admin_a.users().insert(body=user_body("helper@a.example")).execute()
+    roles = admin_a.roles().list(customer="my_customer").execute()["items"]
+    reseller = next(r["roleId"] for r in roles if r["roleName"] == "_RESELLER_ADMIN_ROLE")
+    admin_a.roleAssignments().insert(
+        customer="my_customer", body={"roleId": reseller, "assignedTo": helper["id"], "scopeType": "CUSTOMER"}
+    ).execute()
+    delegated = directory(emulator_url, "helper@a.example")
+    me = delegated.users().get(userKey="helper@a.example").execute()
+    assert (me["isDelegatedAdmin"], me["isAdmin"]) == (True, False)
+    assert "users" in delegated.users().list(customer="my_customer").execute()  # reading is allowed
+    with pytest.raises(HttpError) as caught:
+        delegated.users().insert(body=user_body("new.hire@a.example")).execute()
+    assert caught.value.resp.status == 403
+    assert reason(caught.value) == "forbidden"
+    with pytest.raises(HttpError) as missing:
+        admin_a.users().get(userKey="new.hire@a.example").execute()
+    assert missing.value.resp.status == 404
+
+
 def test_a_non_admin_user_cannot_manage_users(
     control: ControlClient, emulator_url: str, admin_a: Any
 ) -> None:

@@ -45,7 +45,11 @@ def _complete(call: Call, record: UserRecord) -> None:
 
 @handles("directory.users.insert")
 def insert(call: Call) -> dict[str, Any]:
+    """Super admins only: Google lets delegated admins manage users but not create them."""
     customer = call.require_admin()
+    caller = customer.user(call.principal.subject)
+    if caller is None or not caller.resource.get("isAdmin"):
+        raise forbidden()
     body = call.body
     # A body sent as a JSON string (body=json.dumps(...)) reaches Google as no user at all; it answers so.
     if not isinstance(body, dict) or not isinstance(body.get("name", {}), dict):
