@@ -33,6 +33,8 @@ class CreateUser:
     family_name: str
     recovery_email: str
     ou_path: str
+    #: the username before the naming template, so a conflict found while applying can suggest an override
+    username: str | None = None
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ def apply_plan(
     `on_password(action, password)` is called once for each account created now (e.g. to mail the initial
     password straight to its owner); otherwise the password is gone when the insert returns.
     """
-    steps = Steps(workspace, clock, password_factory, consistency_deadline, on_password)
+    steps = Steps(
+        workspace, clock, password_factory, consistency_deadline, on_password, settings.naming_template
+    )
     results: list[ActionResult] = []
     for _, group in itertools.groupby(plan.actions, key=type):
         batch = list(group)

@@ -24,6 +24,7 @@ from portalsync.errors import (
 from portalsync.observed import ObservedUser
 from portalsync.ports import Clock, Privilege, Workspace
 from portalsync.results import ActionResult, Outcome, PasswordFactory, finding_for
+from portalsync.usernames import suggest_username
 
 T = TypeVar("T")
 FIRST_WAIT = 2.0
@@ -34,11 +35,6 @@ def failed(action: Action, error: WorkspaceError, user_id: str | None = None) ->
     return ActionResult(action, Outcome.FAILED, str(error), user_id, finding_for(error))
 
 
-def suggest_username(email: str) -> str:
-    local = email.rsplit("@", 1)[0]
-    return (local[:59] + "-ccp").lower()
-
-
 class Steps:
     def __init__(
         self,
@@ -47,14 +43,17 @@ class Steps:
         passwords: PasswordFactory,
         deadline: float,
         on_password: Callable[[CreateUser, str], None] | None = None,
+        naming_template: str = "{username}",
     ) -> None:
         self.workspace = workspace
+        self.naming_template = naming_template
         self.on_password = on_password
         self.clock = clock
         self.passwords = passwords
         self.deadline = deadline
         self.created: dict[str, str] = {}  # e-mail -> id of users created in this run
         self.user_ids: dict[str, str] = {}  # e-mail -> id, however learnt
+        self.planned: set[str] = set()  # addresses this run creates, not to be suggested to anyone else
         self.unavailable: dict[str, str] = {}  # e-mail -> why its account is not usable in this run
         self.role_ids: dict[str, str] = {}
         self._privileges: list[Privilege] | None = None
@@ -144,6 +143,7 @@ class Steps:
     def create_users(self, actions: Sequence[CreateUser]) -> list[ActionResult]:
         # The passwords live only in this call's frame: sent once, never kept, logged or returned.
         passwords = [self.passwords() for _ in actions]
+        self.planned |= {a.email.lower() for a in actions}
         answers = self.workspace.insert_users(list(zip(actions, passwords, strict=True)))
         results: list[ActionResult] = []
         for action, password, answer in zip(actions, passwords, answers, strict=True):
@@ -182,13 +182,13 @@ class Steps:
             if user.managed
             else f"{action.email} belongs to an account portalsync does not manage"
         )
+        taken = self.planned | set(self.user_ids)
+        local, domain = action.email.lower().rsplit("@", 1)
+        suggestion = suggest_username(
+            action.username or local, domain, self.naming_template, taken.__contains__
+        )
         return ActionResult(
-            action,
-            Outcome.CONFLICT,
-            detail,
-            user.id,
-            FindingKind.ACCOUNT_CONFLICT,
-            suggest_username(action.email),
+            action, Outcome.CONFLICT, detail, user.id, FindingKind.ACCOUNT_CONFLICT, suggestion
         )
 
     def update(self, action: Action, user_id: str, patch: Mapping[str, object]) -> ActionResult:

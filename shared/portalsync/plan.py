@@ -28,10 +28,11 @@ from portalsync.actions import (
     SuspendUser,
     UpdateUserName,
 )
-from portalsync.model import USERNAME_RE, DesiredAccount, ResellerAccount, Settings
+from portalsync.model import DesiredAccount, ResellerAccount, Settings
 from portalsync.observed import ObservedAccount, ObservedAssignment, ObservedUser, Subscription
 from portalsync.ports import Approval
 from portalsync.roles import TargetRole, resolve_role
+from portalsync.usernames import suggest_username
 
 _SHOWN = 10  # addresses listed in a finding's detail before "and N more"
 
@@ -119,6 +120,7 @@ def plan_account(
                     d.family_name,
                     d.recovery_email,
                     account.ou_path,
+                    d.username,
                 )
             )
             assign(d, None)
@@ -276,12 +278,9 @@ def _conflict(
     `owner` is the person portalsync made the account for, when that is not `d`'s person.
     """
     base = d.username or d.email.rsplit("@", 1)[0]
-    suggestion = None
-    for candidate in (f"{base}.ccp", *(f"{base}{n}" for n in range(2, 100))):
-        email = f"{settings.naming_template.format(username=candidate)}@{d.domain}".lower()
-        if USERNAME_RE.match(candidate) and not _taken(email, observed, wanted):
-            suggestion = candidate
-            break
+    suggestion = suggest_username(
+        base, d.domain, settings.naming_template, lambda email: _taken(email, observed, wanted)
+    )
     where = (
         f'set username_overrides["{d.domain}"] = "{suggestion}" on roster entry {d.person_id} '
         f"(Person.username_overrides)"

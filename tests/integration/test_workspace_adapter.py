@@ -155,7 +155,7 @@ def test_conflict_with_an_unmanaged_account(control: ControlClient, emulator_url
     )
     by_kind = {type(r.action).__name__: r for r in results}
     assert by_kind["CreateUser"].outcome is Outcome.CONFLICT
-    assert by_kind["CreateUser"].suggestion == "aiko-ccp"
+    assert by_kind["CreateUser"].suggestion == "aiko.ccp"  # the planner's rule
     assert by_kind["AssignRole"].outcome is Outcome.SKIPPED
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -23,7 +24,9 @@ from portalsync.actions import (
 from portalsync.apply import apply_plan
 from portalsync.errors import AlreadyExistsError, PermanentError, WorkspaceError
 from portalsync.model import Settings
+from portalsync.plan import plan_account
 from portalsync.results import ActionResult, Outcome, random_password
+from tests.unit.builders import account, desired, observed, user
 from tests.unit.fakes import FakeClock, FakeWorkspace
 
 OU = "/Customer Care Portal"
@@ -109,8 +112,25 @@ def test_409_on_an_unmanaged_account_is_a_conflict_with_a_suggestion() -> None:
     )
     assert outcomes(results) == ["conflict", "skipped", "skipped"]
     assert results[0].finding is FindingKind.ACCOUNT_CONFLICT
-    assert results[0].suggestion == "aiko-ccp"
+    assert results[0].suggestion == "aiko.ccp"  # the planner's rule
     assert not ws.assignments
+
+
+def test_a_conflict_while_applying_suggests_what_the_planner_would() -> None:
+    ws = FakeWorkspace()
+    ws.org_units.add(OU)
+    ws.add_user("aiko-cs@a.example", managed=False)
+    taken = replace(create("aiko-cs@a.example"), username="aiko")
+    also_created = create("aiko.ccp-cs@a.example", "p2")  # the first candidate goes to someone else
+    plan = Plan("acct", (taken, also_created))
+    settings = Settings(naming_template="{username}-cs")
+    results = apply_plan(plan, ws, ws.clock, lambda: PASSWORD, settings)
+    assert outcomes(results) == ["conflict", "done"]
+    assert results[0].suggestion == "aiko2"
+    seen = observed([user("aiko-cs@a.example", managed=False), user("aiko.ccp-cs@a.example")])
+    wanted = desired("aiko-cs@a.example", account_id="acct", username="aiko")
+    [finding] = plan_account(account("acct", ["a.example"]), [wanted], seen, settings).findings
+    assert finding.suggestion == results[0].suggestion
 
 
 def test_409_on_a_managed_account_of_another_person_is_a_conflict() -> None:

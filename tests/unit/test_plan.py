@@ -104,7 +104,7 @@ def test_empty_tenant_gets_the_full_plan_in_order() -> None:
         "acme", "CCP", ("VIEW_CUSTOMERS", "ACCESS_CUSTOMER_SUPPORT_CASES")
     )
     assert plan.actions[3] == CreateUser(
-        "acme", "p1", "a.example", "taro@a.example", "Taro", "Yamada", "p1@home.example", OU
+        "acme", "p1", "a.example", "taro@a.example", "Taro", "Yamada", "p1@home.example", OU, "taro"
     )
     assigns = [a for a in plan.actions if isinstance(a, AssignRole)]
     assert {(a.user_id, a.role_id, a.role_name) for a in assigns} == {(None, None, "CCP")}
