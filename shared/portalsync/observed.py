@@ -59,3 +59,6 @@ class ObservedAccount:
     known_ids: Mapping[str, str] = field(default_factory=dict)
     #: addresses an earlier run found taken by an account portalsync does not manage
     conflicts: frozenset[str] = frozenset()
+    #: people's own Workspace accounts portalsync gave the portal role to (e-mail -> user id), from records:
+    #: the role is taken back when that account is no longer wanted
+    own_grants: Mapping[str, str] = field(default_factory=dict)

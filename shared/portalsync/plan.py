@@ -49,11 +49,14 @@ class UnreadInput:
     everyone: str | None = None  # why no removal can be trusted this run (e.g. settings were skipped)
     owners: Mapping[str, str] = field(default_factory=dict)  # e-mail -> person id, from earlier records
 
-    def why(self, user: ObservedUser) -> str | None:
-        """Why removing `user` cannot be trusted now, or None."""
+    def owner(self, email: str, person_id: str | None) -> str | None:
+        return person_id or self.owners.get(email)
+
+    def why(self, email: str, person_id: str | None) -> str | None:
+        """Why a removal from `email` (the person's, when known) cannot be trusted now, or None."""
         if self.everyone is not None:
             return self.everyone
-        owner = user.person_id or self.owners.get(user.email)
+        owner = self.owner(email, person_id)
         return self.people.get(owner) if owner is not None else None
 
 
@@ -195,11 +198,11 @@ def _unsure(
     """The removals unread input may explain, by e-mail, each with the finding that says why it waits."""
     out: dict[str, Finding] = {}
     for email in sorted({r.email for r in removals}):
-        user = observed.users[email]
-        why = unread.why(user)
+        marked = next((r.person_id for r in removals if r.email == email), None)
+        why = unread.why(email, marked)
         if why is None:
             continue
-        person = user.person_id or unread.owners.get(email)
+        person = unread.owner(email, marked)
         out[email] = Finding(
             FindingKind.INVALID_INPUT,
             account_id,
@@ -219,8 +222,21 @@ def _removals(
     role: TargetRole | None,
     by_user: dict[str, list[ObservedAssignment]],
 ) -> list[RevokeRole | SuspendUser]:
-    """portalsync's own accounts in the OU that nobody wants any more: revoke the portal role, suspend."""
+    """portalsync's own accounts in the OU that nobody wants any more: revoke the portal role, suspend.
+
+    A person's own Workspace account that portalsync gave the role to and nobody wants as such any more only
+    loses that role: it is not portalsync's account to suspend.
+    """
     out: list[RevokeRole | SuspendUser] = []
+    if role is not None and role.role_id is not None:
+        for email, user_id in sorted(observed.own_grants.items()):
+            d = wanted.get(email)
+            user = observed.users.get(email)
+            if (d is not None and d.own_account) or (user is not None and user.managed):
+                continue
+            for a in sorted(by_user.get(user_id, ()), key=lambda a: a.assignment_id):
+                if a.role_id == role.role_id:
+                    out.append(RevokeRole(account.account_id, None, email, user_id, a.assignment_id))
     for user in sorted(observed.users.values(), key=lambda u: u.email):
         if not user.managed or not _in_ou(user, account.ou_path):
             continue

@@ -123,9 +123,22 @@ def changed_records(
         )
     wanted = {f"{d.person_id}@{d.domain}" for d in run.desired}
     for key, old in previous.items():
-        if key not in wanted and not old.own_account and old.status is not AccountStatus.SUSPENDED:
+        if key in wanted:
+            continue
+        if old.own_account:
+            _role_taken_back(old, results.get(old.email, []), keep)
+        elif old.status is not AccountStatus.SUSPENDED:
             _removed(old, run, results.get(old.email, []), held, keep)
     return out
+
+
+def _role_taken_back(
+    record: ProvisioningRecord, mine: list[ActionResult], keep: Callable[[ProvisioningRecord], None]
+) -> None:
+    """An own account nobody wants any more: only its role is revoked, which the last action tells."""
+    if mine:
+        failed = next((r.detail for r in mine if r.outcome is Outcome.FAILED), None)
+        keep(replace(record, last_action=mine[-1].count_key, last_error=failed))
 
 
 def _removed(

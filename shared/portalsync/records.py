@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+#: the last action of an own-account record whose portal role portalsync assigned
+GRANTED = "AssignRole:done"
+
 
 class AccountStatus(StrEnum):
     PROVISIONED = "provisioned"  # exists, licensed, has the role
@@ -34,6 +37,11 @@ class ProvisioningRecord:
     @property
     def key(self) -> str:
         return f"{self.person_id}@{self.domain}"
+
+    @property
+    def granted_own_role(self) -> bool:
+        """portalsync itself gave the person's own account the portal role (not a role they already held)."""
+        return self.own_account and self.last_action == GRANTED
 
     def same_as(self, other: ProvisioningRecord) -> bool:
         """Equal except for the timestamp: nothing worth a write."""

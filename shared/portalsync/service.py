@@ -169,10 +169,13 @@ class Service:
         records = self.store.load_records(aid)
         known = {r.email: r.user_id for r in records.values() if r.user_id}
         conflicts = frozenset(r.email for r in records.values() if r.status is AccountStatus.CONFLICT)
+        grants = {r.email: r.user_id for r in records.values() if r.granted_own_role and r.user_id}
         workspace = self.workspaces(account)
         approval = self.store.approval(aid)
         try:
-            observed = replace(workspace.observe(account, state.settings, known), conflicts=conflicts)
+            observed = replace(
+                workspace.observe(account, state.settings, known), conflicts=conflicts, own_grants=grants
+            )
         except WorkspaceError as error:
             log.error("account unreachable", extra={**ctx, "error": str(error)})
             plan = Plan(aid, ())
@@ -195,7 +198,9 @@ class Service:
                 self.store.consume_approval(aid)
             known |= {str(getattr(r.action, "email", "")).lower(): r.user_id for r in results if r.user_id}
             try:
-                observed = replace(workspace.observe(account, state.settings, known), conflicts=conflicts)
+                observed = replace(
+                    workspace.observe(account, state.settings, known), conflicts=conflicts, own_grants=grants
+                )
                 replan, _ = self._plan(account, desired, observed, state, approval, scope, wanted, records)
             except WorkspaceError as error:
                 log.warning("re-observation failed; records stay pending", extra={**ctx, "error": str(error)})

@@ -78,6 +78,7 @@ def observed(
     paid: Iterable[str] = (),
     known_ids: dict[str, str] | None = None,
     conflicts: Iterable[str] = (),
+    own_grants: dict[str, str] | None = None,
     account_id: str = "acme",
 ) -> ObservedAccount:
     """A tenant; by default every listed managed user holds Cloud Identity Free."""
@@ -95,6 +96,7 @@ def observed(
         paid_license_holders=frozenset(paid),
         known_ids=known_ids or {},
         conflicts=frozenset(conflicts),
+        own_grants=own_grants or {},
     )
 
 

@@ -322,6 +322,23 @@ def test_removals_unread_input_may_explain_are_held_apart_from_the_guard() -> No
     assert not everyone.quarantined
 
 
+def test_an_own_account_no_longer_wanted_only_loses_the_role_portalsync_gave_it() -> None:
+    own = user("jiro@a2.example", "u9", managed=False)
+    other = user("ken@a2.example", "u8", managed=False)
+    seen = observed(
+        [own, other],
+        [holds(own), holds(own, LEGACY_ROLE), holds(other)],
+        own_grants={"jiro@a2.example": "u9"},
+    )
+    plan = plan_account(ACME, [], seen, SETTINGS)
+    assert plan.actions == (RevokeRole("acme", None, "jiro@a2.example", "u9", "as-u9-r-reseller"),)
+    assert plan_account(ACME, [OWN], seen, SETTINGS).actions == ()  # still wanted: kept
+
+    guarded = plan_account(ACME, [], seen, Settings(guard_max_count=0))
+    assert guarded.quarantined
+    assert guarded.held_removals == plan.actions
+
+
 def test_legacy_role_satisfies_and_is_never_revoked() -> None:
     old_hand = user("taro@a.example")
     plan = plan_account(ACME, [TARO], observed([old_hand], [holds(old_hand, LEGACY_ROLE)]), SETTINGS)

@@ -213,6 +213,39 @@ def test_an_address_passed_to_a_newcomer_never_reactivates_the_leavers_account()
     assert (conflict.person_id, conflict.suggestion) == ("taro2", "taro.ccp")
 
 
+def test_a_leaver_loses_the_role_portalsync_gave_their_own_account_and_nothing_else() -> None:
+    world = World(roster())
+    acme = world.tenants["acme"]
+    acme.add_user("anna@a.example", managed=False)
+    acme.add_user("boss@a.example", managed=False)
+    world.store.people["boss"] = person("boss", "boss@a.example", accounts=["acme"], domains=["a.example"])
+    boss_id = acme.users["boss@a.example"].id
+    acme._assign(acme.role_id("_RESELLER_ADMIN_ROLE"), boss_id)  # held the role before portalsync
+    world.service.sync_all()
+    anna_id = acme.users["anna@a.example"].id
+    assert any(a.user_id == anna_id for a in acme.assignments.values())
+
+    del world.store.people["anna"]
+    del world.store.people["boss"]
+    world.reset_calls()
+    report = world.service.sync_account("acme")
+
+    assert report is not None
+    assert [type(r.action).__name__ for r in report.results if r.action.email == "anna@a.example"] == [
+        "RevokeRole"
+    ]
+    assert not any(a.user_id == anna_id for a in acme.assignments.values())
+    assert not acme.users["anna@a.example"].suspended
+    assert acme.users["anna@a2.example"].suspended  # the account portalsync made for her
+    assert any(a.user_id == boss_id for a in acme.assignments.values())  # not portalsync's grant
+    assert world.store.records["acme"]["anna@a.example"].last_action == "RevokeRole:done"
+
+    world.reset_calls()
+    world.service.sync_account("acme")
+    assert world.writes_to_google() == []
+    assert world.store.writes["records"] == 0
+
+
 def test_onboarding_touches_only_that_person() -> None:
     world = World(roster())
     world.service.sync_all()
