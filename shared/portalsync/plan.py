@@ -264,8 +264,12 @@ def _in_ou(user: ObservedUser, ou_path: str) -> bool:
 
 
 def _removal_limit(observed: ObservedAccount, settings: Settings) -> int:
-    """max(count, percent of managed users), the percent rounded up and computed without float error."""
-    managed = sum(1 for u in observed.users.values() if u.managed)
+    """max(count, percent of active managed users), the percent rounded up and computed without float error.
+
+    Suspended accounts are left out: they pile up over the years and would otherwise let ever larger
+    removals through.
+    """
+    managed = sum(1 for u in observed.users.values() if u.managed and not u.suspended)
     share = math.ceil(Fraction(str(settings.guard_max_percent)) * managed / 100)
     return max(settings.guard_max_count, share)
 
@@ -276,7 +280,7 @@ def _guard_finding(account_id: str, removed: int, limit: int, settings: Settings
         account_id,
         f"{removed} accounts would be suspended, more than the limit of {limit} "
         f"(the larger of guard_max_count={settings.guard_max_count} and "
-        f"guard_max_percent={settings.guard_max_percent:g}% of managed users); nothing was removed. "
+        f"guard_max_percent={settings.guard_max_percent:g}% of active managed users); nothing was removed. "
         f"If the roster is right, record an approval for account {account_id!r} with max_removals >= "
         f"{removed} and run the sync again.",
     )

@@ -283,6 +283,15 @@ def test_mass_removal_guard_trips_above_count_and_percent(
         assert plan.findings == ()
 
 
+def test_the_guard_percent_is_of_active_accounts_only() -> None:
+    wanted, seen = _removing(4, 6)
+    settings = Settings(guard_max_count=0, guard_max_percent=25.0)
+    assert plan_account(ACME, wanted, seen, settings).quarantined  # 4 > ceil(25% of 10)
+    old = [user(f"old{i}@a.example", suspended=True) for i in range(90)]  # suspended over the years
+    more = observed([*seen.users.values(), *old], seen.assignments)
+    assert plan_account(ACME, wanted, more, settings).quarantined  # still 25% of the 10 active, not of 100
+
+
 @pytest.mark.parametrize(
     ("approval", "passes"),
     [
