@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from portalsync.actions import Finding, FindingKind, Plan, SuspendUser
 from portalsync.model import DesiredAccount, ResellerAccount, Settings
 from portalsync.observed import ObservedAccount, Subscription
-from portalsync.records import AccountStatus, ProvisioningRecord
+from portalsync.records import AccountObservation, AccountStatus, ProvisioningRecord, Wanted
 from portalsync.results import ActionResult, Outcome
 from portalsync.roles import resolve_role
 
@@ -106,6 +106,12 @@ def changed_records(
         elif status is not AccountStatus.PROVISIONED and old is not None:
             attempts = old.attempts
         last = mine[-1].count_key if mine else (old.last_action if old else None)
+        seen = AccountObservation(
+            exists=user is not None or (d.own_account and user_id is not None),
+            suspended=user is not None and user.suspended,
+            licensed=licensed,
+            has_role=has_role,
+        )
         keep(
             ProvisioningRecord(
                 d.account_id,
@@ -113,32 +119,58 @@ def changed_records(
                 d.domain,
                 email,
                 status,
-                user_id,
-                d.own_account,
-                last,
-                error,
-                attempts,
-                old.updated_at if old else None,
+                user_id=user_id,
+                own_account=d.own_account,
+                last_action=last,
+                last_error=error,
+                attempts=attempts,
+                desired=Wanted.ACTIVE,
+                observed=seen,
+                first_seen_at=(old.first_seen_at if old else None) or now,
+                last_attempt_at=now if mine else (old.last_attempt_at if old else None),
+                updated_at=old.updated_at if old else None,
             )
         )
     wanted = {f"{d.person_id}@{d.domain}" for d in run.desired}
     for key, old in previous.items():
         if key in wanted:
             continue
+        mine = results.get(old.email, [])
+        if mine:
+            old = replace(old, last_action=mine[-1].count_key, last_attempt_at=now)
         if old.own_account:
-            _role_taken_back(old, results.get(old.email, []), keep)
+            _role_taken_back(old, run, mine, accepted, keep)
         elif old.status is not AccountStatus.SUSPENDED:
-            _removed(old, run, results.get(old.email, []), held, keep)
+            _removed(old, run, mine, held, accepted, keep)
     return out
 
 
+def _seen(record: ProvisioningRecord, run: RunOutcome, accepted: frozenset[str]) -> AccountObservation:
+    """A record's account as observed now, when it is not desired (so outside the desired loop)."""
+    user = run.observed.users.get(record.email)
+    user_id = user.id if user is not None else record.user_id
+    has_role = user_id is not None and any(
+        a.user_id == user_id and a.role_id in accepted for a in run.observed.assignments
+    )
+    return AccountObservation(
+        exists=user is not None or (record.own_account and user_id is not None),
+        suspended=user is not None and user.suspended,
+        licensed=record.own_account or record.email in run.observed.ci_free_holders,
+        has_role=has_role,
+    )
+
+
 def _role_taken_back(
-    record: ProvisioningRecord, mine: list[ActionResult], keep: Callable[[ProvisioningRecord], None]
+    record: ProvisioningRecord,
+    run: RunOutcome,
+    mine: list[ActionResult],
+    accepted: frozenset[str],
+    keep: Callable[[ProvisioningRecord], None],
 ) -> None:
-    """An own account nobody wants any more: only its role is revoked, which the last action tells."""
-    if mine:
-        failed = next((r.detail for r in mine if r.outcome is Outcome.FAILED), None)
-        keep(replace(record, last_action=mine[-1].count_key, last_error=failed))
+    """An own account nobody wants any more: only the role portalsync gave it is revoked."""
+    failed = next((r.detail for r in mine if r.outcome is Outcome.FAILED), None)
+    error = failed if mine else record.last_error
+    keep(replace(record, desired=Wanted.REMOVED, observed=_seen(record, run, accepted), last_error=error))
 
 
 def _removed(
@@ -146,6 +178,7 @@ def _removed(
     run: RunOutcome,
     mine: list[ActionResult],
     held: set[str],
+    accepted: frozenset[str],
     keep: Callable[[ProvisioningRecord], None],
 ) -> None:
     """A record nobody wants any more: suspended, held back by the guard, or on its way out."""
@@ -164,8 +197,15 @@ def _removed(
         return  # not in the OU any more and not ours to judge: left as it was
     else:
         status, error = AccountStatus.PENDING, "removal pending"
-    last = mine[-1].count_key if mine else record.last_action
-    keep(replace(record, status=status, last_error=error, last_action=last))
+    keep(
+        replace(
+            record,
+            status=status,
+            last_error=error,
+            desired=Wanted.REMOVED,
+            observed=_seen(record, run, accepted),
+        )
+    )
 
 
 def _waiting(plan: Plan, email: str) -> str | None:

@@ -18,9 +18,29 @@ class AccountStatus(StrEnum):
     HELD = "held"  # removal held back by the guard
 
 
+class Wanted(StrEnum):
+    ACTIVE = "active"  # on the roster for this domain
+    REMOVED = "removed"  # no longer: suspended (portalsync's account) or role revoked (their own)
+
+
+@dataclass(frozen=True)
+class AccountObservation:
+    """The account as the run's last observation saw it."""
+
+    exists: bool = False
+    suspended: bool = False
+    licensed: bool = False
+    has_role: bool = False
+
+
 @dataclass(frozen=True)
 class ProvisioningRecord:
-    """One person on one domain. Compared field by field so that only changed records are written."""
+    """One person on one domain: desired, observed, the last action and error, attempts, timestamps.
+
+    Compared field by field (all but `updated_at`) so that only changed records are written: every field is a
+    function of the tenant and the roster, or changes only when something was attempted, so a converged
+    account's record stays as it is.
+    """
 
     account_id: str
     person_id: str
@@ -31,7 +51,11 @@ class ProvisioningRecord:
     own_account: bool = False
     last_action: str | None = None
     last_error: str | None = None
-    attempts: int = 0
+    attempts: int = 0  # failed runs in a row
+    desired: Wanted = Wanted.ACTIVE
+    observed: AccountObservation = AccountObservation()
+    first_seen_at: str | None = None  # ISO 8601: the run that first wrote this record
+    last_attempt_at: str | None = None  # the last run that applied an action to this account
     updated_at: str | None = None  # ISO 8601, set by the service when something changed
 
     @property

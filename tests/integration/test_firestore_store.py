@@ -10,7 +10,7 @@ from portalsync import names
 from portalsync.actions import Finding, FindingKind
 from portalsync.adapters.firestore_store import FirestoreStore
 from portalsync.ports import Approval, ValidationIssue
-from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
+from portalsync.records import AccountObservation, AccountStatus, ProvisioningRecord, RunRecord, Wanted
 
 pytestmark = pytest.mark.integration
 
@@ -74,6 +74,38 @@ def test_records_are_written_only_when_changed(store: FirestoreStore, firestore_
     )
     assert fresh.save_records("acme", [done]) == 1
     assert fresh.writes_by_collection[names.COL_ACCOUNT_STATE] == 1
+
+
+def test_records_keep_desired_observed_and_timestamps(store: FirestoreStore, firestore_client: Any) -> None:
+    record = ProvisioningRecord(
+        "acme",
+        "taro",
+        "a.example",
+        "taro@a.example",
+        AccountStatus.SUSPENDED,
+        user_id="u1",
+        last_action="SuspendUser:done",
+        desired=Wanted.REMOVED,
+        observed=AccountObservation(exists=True, suspended=True, licensed=True),
+        first_seen_at="2026-01-01T00:00:00Z",
+        last_attempt_at="2026-02-01T00:00:00Z",
+        updated_at="2026-02-01T00:00:00Z",
+    )
+    store.save_records("acme", [record])
+    ref = firestore_client.collection(names.COL_ACCOUNT_STATE).document("acme")
+    doc = ref.collection(names.SUB_PROVISIONING).document(record.key).get().to_dict()
+    assert doc["desired"] == "removed"
+    assert doc["observed"] == {"exists": True, "suspended": True, "licensed": True, "has_role": False}
+    assert FirestoreStore(firestore_client).load_records("acme") == {record.key: record}
+
+    older = {"account_id": "acme", "person_id": "old", "domain": "a.example", "email": "old@a.example"}
+    ref.collection(names.SUB_PROVISIONING).document("old@a.example").set({**older, "status": "provisioned"})
+    loaded = FirestoreStore(firestore_client).load_records("acme")["old@a.example"]
+    assert (loaded.desired, loaded.observed, loaded.first_seen_at) == (
+        Wanted.ACTIVE,
+        AccountObservation(),
+        None,
+    )
 
 
 def test_many_records_go_in_batches(store: FirestoreStore) -> None:

@@ -10,6 +10,7 @@ from portalsync.actions import FindingKind
 from portalsync.errors import AuthError
 from portalsync.model import Person, ResellerAccount
 from portalsync.ports import ValidationIssue
+from portalsync.records import AccountObservation, AccountStatus, Wanted
 from portalsync.service import Service
 from tests.unit.builders import account, person
 from tests.unit.fakes import FakeClock, FakeWorkspace
@@ -98,6 +99,32 @@ def test_empty_tenants_converge_and_a_second_sync_changes_nothing() -> None:
     assert world.store.writes["records"] == 0
     assert world.store.writes["alerts"] == 0
     assert all(r.run.counts == {} and r.record_writes == 0 for r in again)
+
+
+def test_records_hold_desired_observed_last_action_attempts_and_timestamps() -> None:
+    world = World(roster()[:1], [account("acme", ["a.example"])])
+    world.service.sync_all()
+    [record] = world.store.records["acme"].values()
+    assert record.desired is Wanted.ACTIVE
+    assert record.observed == AccountObservation(exists=True, suspended=False, licensed=True, has_role=True)
+    assert record.last_action == "AssignRole:done"
+    assert record.first_seen_at == record.last_attempt_at == record.updated_at is not None
+    first = record
+
+    world.clock.now += 5
+    world.service.sync_all()  # converged: the record stays exactly as it was
+    assert world.store.records["acme"][first.key] == first
+
+    world.store.people.clear()
+    world.clock.now += 5
+    world.service.sync_all()
+    gone = world.store.records["acme"][first.key]
+    assert gone.status is AccountStatus.SUSPENDED
+    assert gone.desired is Wanted.REMOVED
+    assert gone.observed == AccountObservation(exists=True, suspended=True, licensed=True, has_role=False)
+    assert gone.last_action == "SuspendUser:done"
+    assert gone.first_seen_at == first.first_seen_at
+    assert gone.last_attempt_at == gone.updated_at != first.last_attempt_at
 
 
 def test_initial_passwords_are_not_stored_or_reported() -> None:

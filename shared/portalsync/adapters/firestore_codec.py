@@ -12,9 +12,10 @@ from typing import Any
 
 from portalsync.actions import Finding
 from portalsync.alerts import SEVERITY, Severity
-from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
+from portalsync.records import AccountObservation, AccountStatus, ProvisioningRecord, RunRecord, Wanted
 
 _RECORD_FIELDS = {f.name for f in dataclasses.fields(ProvisioningRecord)}
+_OBSERVED_FIELDS = {f.name for f in dataclasses.fields(AccountObservation)}
 #: the alert fields that make an alert "changed" (and so worth a write)
 ALERT_CONTENT = ("kind", "account_id", "domain", "person_id", "email", "detail", "suggestion", "status")
 
@@ -25,15 +26,27 @@ def safe_id(key: str) -> str:
 
 
 def record_to_doc(record: ProvisioningRecord) -> dict[str, Any]:
+    """`observed` is a map (exists, suspended, licensed, has_role) so the console shows it as one field."""
     doc = dataclasses.asdict(record)
     doc["status"] = record.status.value
+    doc["desired"] = record.desired.value
     return doc
 
 
 def record_from_doc(data: Mapping[str, Any]) -> ProvisioningRecord:
-    """Unknown fields (added by a newer version) are ignored rather than failing the whole account."""
+    """Unknown fields (added by a newer version) are ignored rather than failing the whole account; fields
+    an older version did not write take their defaults."""
     values = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
     values["status"] = AccountStatus(values["status"])
+    if "desired" in values:
+        values["desired"] = Wanted(values["desired"])
+    seen = values.get("observed")
+    if isinstance(seen, Mapping):
+        values["observed"] = AccountObservation(
+            **{k: bool(v) for k, v in seen.items() if k in _OBSERVED_FIELDS}
+        )
+    else:
+        values.pop("observed", None)
     return ProvisioningRecord(**values)
 
 
