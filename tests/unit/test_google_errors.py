@@ -49,7 +49,8 @@ def http_error(status: int, reason: str, message: str, retry_after: str | None =
         (500, "", "", TransientError),
         (412, "conditionNotMet", "User creation is not complete.", NotYetConsistentError),
         (409, "duplicate", "Entity already exists.", AlreadyExistsError),
-        (409, "conflict", "Conflicting requests", AlreadyExistsError),
+        (409, "conflict", "Conflicting requests", TransientError),
+        (409, "", "Conflicting requests", TransientError),
         (500, "internalError", "role assignment exists: roleassignment 1", AlreadyExistsError),
         (404, "notFound", "Resource Not Found: userKey", NotFoundError),
         (400, "invalid", "Invalid userId: a@b.example", NotFoundError),
@@ -155,6 +156,21 @@ def test_retrier_gives_up_on_permanent_errors_and_after_max_attempts() -> None:
         retrier.run(duplicate, from_exception)
     assert isinstance(caught.value, WorkspaceError)
     assert timer.slept == [1.0, 2.0]
+
+
+def test_conflicting_requests_on_one_user_are_retried() -> None:
+    timer = FakeTimer()
+    retrier = Retrier(RetryPolicy(max_attempts=3, random=lambda: 0.0), timer)
+    answers = [http_error(409, "conflict", "Conflicting requests"), None]
+
+    def update() -> str:
+        error = answers.pop(0)
+        if error is not None:
+            raise error
+        return "applied"
+
+    assert retrier.run(update, from_exception) == "applied"
+    assert timer.slept == [1.0]
 
 
 def test_retrier_respects_elapsed_budget() -> None:

@@ -68,6 +68,9 @@ RULES: tuple[Rule, ...] = (
     Rule(CapReachedError, None, frozenset({"limitExceeded"}), "user limit"),
     # Licensing answers a second insert of the same SKU with 412; the license is there.
     Rule(AlreadyExistsError, 412, message="already has a license for the specified product and SKU"),
+    # Concurrent mutations of one user: the other change won, this one did not apply (retry, don't assume).
+    Rule(TransientError, 409, frozenset({"conflict"})),
+    Rule(TransientError, 409, message="Conflicting requests"),
     Rule(AlreadyExistsError, 409),
     Rule(AlreadyExistsError, 500, message="role assignment exists"),
     # Licensing on a product the customer has no subscription for (GAMADV-XTD3#187).
