@@ -17,8 +17,6 @@ _BASE: Final = "https://www.googleapis.com/auth/"
 USERS: Final = _BASE + "admin.directory.user"
 ORGUNITS: Final = _BASE + "admin.directory.orgunit"
 ROLE_MANAGEMENT: Final = _BASE + "admin.directory.rolemanagement"
-DOMAINS_READ: Final = _BASE + "admin.directory.domain.readonly"
-CUSTOMER_READ: Final = _BASE + "admin.directory.customer.readonly"
 LICENSING: Final = _BASE + "apps.licensing"
 GROUP_MEMBERS_READ: Final = _BASE + "admin.directory.group.member.readonly"
 SHEETS_READ: Final = _BASE + "spreadsheets.readonly"
@@ -28,8 +26,6 @@ ALL: Final = (
     USERS,
     ORGUNITS,
     ROLE_MANAGEMENT,
-    DOMAINS_READ,
-    CUSTOMER_READ,
     LICENSING,
     GROUP_MEMBERS_READ,
     SHEETS_READ,

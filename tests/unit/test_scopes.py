@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from portalsync import scopes
+from portalsync.adapters.auth import WORKSPACE_SCOPES
 
 DEPLOY_DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 
@@ -18,14 +19,25 @@ def test_scopes_are_the_minimal_set() -> None:
         "admin.directory.user",
         "admin.directory.orgunit",
         "admin.directory.rolemanagement",
-        "admin.directory.domain.readonly",
-        "admin.directory.customer.readonly",
         "apps.licensing",
         "admin.directory.group.member.readonly",
         "spreadsheets.readonly",
         "gmail.send",
     }
     assert len(scopes.ALL) == len(short)
+
+
+def test_the_list_is_exactly_what_the_code_requests() -> None:
+    # the workspace adapter, the Gmail sender, the group roster (members + users) and the sheet roster
+    requested = {
+        *WORKSPACE_SCOPES,
+        scopes.GMAIL_SEND,
+        scopes.GROUP_MEMBERS_READ,
+        scopes.USERS,
+        scopes.SHEETS_READ,
+    }
+    assert set(scopes.ALL) == requested
+    assert not any("customer" in s or "domain" in s for s in WORKSPACE_SCOPES)  # never called
 
 
 def test_admin_console_list_is_comma_joined_without_spaces() -> None:
