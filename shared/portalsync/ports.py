@@ -32,9 +32,18 @@ class Workspace(Protocol):
         ...
 
     def observe(
-        self, account: ResellerAccount, settings: Settings, known_ids: Mapping[str, str]
+        self,
+        account: ResellerAccount,
+        settings: Settings,
+        known_ids: Mapping[str, str],
+        *,
+        check_paid_licenses: bool = False,
     ) -> ObservedAccount:
-        """List the OU's users, roles, assignments and licenses: list calls only, no per-user gets."""
+        """List the OU's users, roles, assignments and licenses: list calls only, no per-user gets.
+
+        Paid licenses are listed tenant-wide, so only when `check_paid_licenses` (after this run created
+        accounts, which is when automatic licensing strikes); otherwise `paid_license_holders` is empty.
+        """
         ...
 
     def get_user(self, email: str) -> ObservedUser | None: ...

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from portalsync.actions import REMOVALS, Finding, FindingKind, Plan
+from portalsync.actions import REMOVALS, CreateUser, Finding, FindingKind, Plan
 from portalsync.apply import apply_plan
 from portalsync.desired import expand, unread_input
 from portalsync.errors import WorkspaceError
@@ -22,7 +22,7 @@ from portalsync.plan import plan_account
 from portalsync.ports import Approval, Clock, DesiredState, StateStore, ValidationIssue, WorkspaceFactory
 from portalsync.recording import RunOutcome, changed_records, result_finding
 from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
-from portalsync.results import ActionResult, PasswordFactory, random_password
+from portalsync.results import ActionResult, Outcome, PasswordFactory, random_password
 
 log = logging.getLogger("portalsync.service")
 
@@ -197,10 +197,11 @@ class Service:
             if approved:
                 self.store.consume_approval(aid)
             known |= {str(getattr(r.action, "email", "")).lower(): r.user_id for r in results if r.user_id}
+            # automatic licensing strikes when an account is created: only then pay for the paid-license lists
+            created = any(isinstance(r.action, CreateUser) and r.outcome is Outcome.DONE for r in results)
             try:
-                observed = replace(
-                    workspace.observe(account, state.settings, known), conflicts=conflicts, own_grants=grants
-                )
+                seen = workspace.observe(account, state.settings, known, check_paid_licenses=created)
+                observed = replace(seen, conflicts=conflicts, own_grants=grants)
                 replan, _ = self._plan(account, desired, observed, state, approval, scope, wanted, records)
             except WorkspaceError as error:
                 log.warning("re-observation failed; records stay pending", extra={**ctx, "error": str(error)})

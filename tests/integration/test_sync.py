@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from portalsync import names
+from portalsync.actions import FindingKind
 from portalsync.adapters.auth import AuthConfig
 from portalsync.adapters.retry import RetryPolicy
 from portalsync.adapters.workspace import emulator_workspace
@@ -146,6 +147,20 @@ def test_empty_to_converged_then_a_second_run_writes_nothing(stack: Stack) -> No
     runs = stack.store.recent_runs("acme")
     assert len(runs) == 2
     assert runs[0].api_calls > 0
+
+
+def test_automatic_paid_licensing_is_reported_after_creating_and_not_paid_for_otherwise(stack: Stack) -> None:
+    stack.seed()
+    stack.control.post("auto-license", {"customerId": "C01aaaaaa", "orgUnitPath": "/Customer Care Portal"})
+    acme = stack.service.sync_account("acme")
+    assert acme is not None
+    [paid] = [f for f in acme.findings if f.kind is FindingKind.PAID_LICENSE_ASSIGNED]
+    assert "taro@a.example" in paid.detail
+    assert stack.control.calls()["licensing.licenseAssignments.listForProduct"] >= 1
+
+    stack.control.delete("calls")
+    stack.service.sync_account("acme")
+    assert "licensing.licenseAssignments.listForProduct" not in stack.control.calls()
 
 
 def test_faults_still_converge_without_duplicates(stack: Stack) -> None:

@@ -132,10 +132,12 @@ def test_apply_a_plan_end_to_end_then_a_noop_observe(control: ControlClient, emu
         "directory.users.list": 2,
         "directory.roleAssignments.list": 1,
         "licensing.licenseAssignments.listForProductAndSku": 1,
-        "licensing.licenseAssignments.listForProduct": 1,
-    }
+    }  # no tenant-wide paid-license list unless asked
     assert ws.api_calls - before == sum(calls.values())
     assert seen.paid_license_holders == frozenset()
+    checked = ws.observe(ACCOUNT, SETTINGS, {}, check_paid_licenses=True)
+    assert control.calls()["licensing.licenseAssignments.listForProduct"] == 1
+    assert checked.paid_license_holders == frozenset()
     assert {u.email: u.person_id for u in seen.users.values()} == dict(zip(emails, ["p0", "p1"], strict=True))
 
 

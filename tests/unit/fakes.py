@@ -149,9 +149,16 @@ class FakeWorkspace:
         )
 
     def observe(
-        self, account: ResellerAccount, settings: Settings, known_ids: Mapping[str, str]
+        self,
+        account: ResellerAccount,
+        settings: Settings,
+        known_ids: Mapping[str, str],
+        *,
+        check_paid_licenses: bool = False,
     ) -> ObservedAccount:
         self._call("observe")
+        if check_paid_licenses:
+            self.calls.append("list_paid_licenses")
         in_ou = {e: self._observed(u) for e, u in self.users.items() if u.org_unit_path == account.ou_path}
         return ObservedAccount(
             account_id=account.account_id,
@@ -162,7 +169,9 @@ class FakeWorkspace:
             assignments=tuple(self.assignments.values()),
             ci_free=Subscription.SUBSCRIBED if self.subscribed else Subscription.NOT_SUBSCRIBED,
             ci_free_holders=frozenset(self.ci_free_holders),
-            paid_license_holders=frozenset(self.paid_holders & set(in_ou)),
+            paid_license_holders=frozenset(self.paid_holders & set(in_ou))
+            if check_paid_licenses
+            else frozenset(),
             known_ids=dict(known_ids),
         )
 

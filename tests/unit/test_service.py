@@ -314,6 +314,11 @@ def test_paid_license_after_create_becomes_a_finding() -> None:
     report = world.service.sync_account("acme")
     assert report is not None
     assert [f.kind for f in report.findings] == [FindingKind.PAID_LICENSE_ASSIGNED]
+    assert acme.calls.count("list_paid_licenses") == 1  # in the re-observation after the create
+
+    world.reset_calls()
+    world.service.sync_account("acme")  # nothing created: the tenant-wide license lists are not read
+    assert acme.calls == ["observe"]
 
 
 def test_roster_import_deactivates_missing_people_only_when_every_row_was_good() -> None:

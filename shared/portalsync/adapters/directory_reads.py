@@ -1,7 +1,8 @@
 """Observing one tenant with list calls only, and turning Google's resources into observed values.
 
 A no-op sync must cost about the list pages: the OU (one get), roles (paged), the OU's users per domain,
-role assignments per accepted role, and the Cloud Identity Free and paid licence lists. No per-user gets.
+role assignments per accepted role, and the Cloud Identity Free licence list. No per-user gets. The paid
+licence lists cover the whole tenant, so they are read only when asked (after accounts were created).
 """
 
 from __future__ import annotations
@@ -173,7 +174,12 @@ class TenantReader:
         return frozenset(held)
 
     def observe(
-        self, account: ResellerAccount, settings: Settings, known_ids: Mapping[str, str]
+        self,
+        account: ResellerAccount,
+        settings: Settings,
+        known_ids: Mapping[str, str],
+        *,
+        check_paid_licenses: bool = False,
     ) -> ObservedAccount:
         ou_exists = self.ou_exists(account.ou_path)
         users: dict[str, ObservedUser] = {}
@@ -184,7 +190,11 @@ class TenantReader:
         wanted = accepted_role_names(account, settings)
         assignments = [a for r in roles if r.name in wanted for a in self.assignments(r.role_id)]
         subscription, holders = self.ci_free(account.customer_id)
-        paid = self.paid_holders(account.customer_id, settings.paid_product_ids, set(users))
+        paid = (
+            self.paid_holders(account.customer_id, settings.paid_product_ids, set(users))
+            if check_paid_licenses
+            else frozenset()
+        )
         return ObservedAccount(
             account_id=account.account_id,
             customer_id=account.customer_id,

@@ -110,9 +110,14 @@ class GoogleWorkspace:
     # --- reads -----------------------------------------------------------------------------------------
 
     def observe(
-        self, account: ResellerAccount, settings: Settings, known_ids: Mapping[str, str]
+        self,
+        account: ResellerAccount,
+        settings: Settings,
+        known_ids: Mapping[str, str],
+        *,
+        check_paid_licenses: bool = False,
     ) -> ObservedAccount:
-        return self._reader().observe(account, settings, known_ids)
+        return self._reader().observe(account, settings, known_ids, check_paid_licenses=check_paid_licenses)
 
     def _reader(self) -> TenantReader:
         return TenantReader(self._calls, self._directory, self._licensing)
