@@ -52,6 +52,9 @@ def apply_plan(
 ) -> list[ActionResult]:
     """Run the plan's actions in order, consecutive ones of a kind together (one batch); a result for each.
 
+    Creates, licences, role assignments, user updates (suspend, reactivate, rename) and revocations go
+    through the port's batch calls; the OU and the custom role are single calls.
+
     `on_password(action, password)` is called once for each account created now (e.g. to mail the initial
     password straight to its owner); otherwise the password is gone when the insert returns.
     """
@@ -75,7 +78,25 @@ def _run_group(steps: Steps, batch: Sequence[Action]) -> list[ActionResult]:
         return steps.ensure_licenses(_of(EnsureLicense, batch))
     if isinstance(first, AssignRole):
         return steps.assign_roles(_of(AssignRole, batch))
+    if isinstance(first, UpdateUserName | ReactivateUser | SuspendUser):
+        return steps.update_users(
+            [(a, _patch(a)) for a in batch if isinstance(a, UpdateUserName | ReactivateUser | SuspendUser)]
+        )
+    if isinstance(first, RevokeRole):
+        return steps.revoke_roles(_of(RevokeRole, batch))
     return [_run_one(steps, action) for action in batch]
+
+
+def _patch(action: UpdateUserName | ReactivateUser | SuspendUser) -> dict[str, object]:
+    match action:
+        case UpdateUserName():
+            return {"name": {"givenName": action.given_name, "familyName": action.family_name}}
+        case ReactivateUser():
+            return {"suspended": False}
+        case SuspendUser():
+            return {"suspended": True}
+        case _:
+            assert_never(action)
 
 
 def _of(kind: type[A], batch: Sequence[Action]) -> list[A]:
@@ -88,16 +109,15 @@ def _run_one(steps: Steps, action: Action) -> ActionResult:
             return steps.create_org_unit(action)
         case CreateCustomRole():
             return steps.create_custom_role(action)
-        case UpdateUserName():
-            patch = {"name": {"givenName": action.given_name, "familyName": action.family_name}}
-            return steps.update(action, action.user_id, patch)
-        case ReactivateUser():
-            return steps.update(action, action.user_id, {"suspended": False})
-        case SuspendUser():
-            return steps.update(action, action.user_id, {"suspended": True})
-        case RevokeRole():
-            return steps.revoke(action)
-        case CreateUser() | EnsureLicense() | AssignRole():
+        case (
+            CreateUser()
+            | EnsureLicense()
+            | AssignRole()
+            | UpdateUserName()
+            | ReactivateUser()
+            | SuspendUser()
+            | RevokeRole()
+        ):
             return _run_group(steps, [action])[0]
         case _:
             assert_never(action)

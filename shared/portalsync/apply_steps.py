@@ -13,7 +13,10 @@ from portalsync.actions import (
     CreateUser,
     EnsureLicense,
     FindingKind,
+    ReactivateUser,
     RevokeRole,
+    SuspendUser,
+    UpdateUserName,
 )
 from portalsync.errors import (
     AlreadyExistsError,
@@ -27,6 +30,7 @@ from portalsync.results import ActionResult, Outcome, PasswordFactory, finding_f
 from portalsync.usernames import suggest_username
 
 T = TypeVar("T")
+UserUpdate = UpdateUserName | ReactivateUser | SuspendUser
 FIRST_WAIT = 2.0
 MAX_WAIT = 30.0
 
@@ -191,22 +195,32 @@ class Steps:
             action, Outcome.CONFLICT, detail, user.id, FindingKind.ACCOUNT_CONFLICT, suggestion
         )
 
-    def update(self, action: Action, user_id: str, patch: Mapping[str, object]) -> ActionResult:
-        answer = self.call(lambda: self.workspace.update_user(user_id, patch))
-        if isinstance(answer, AlreadyExistsError):
-            # A spurious 409 on update: the change applied (google-api-python-client#949).
-            return ActionResult(action, Outcome.ALREADY, user_id=user_id)
-        if isinstance(answer, WorkspaceError):
-            return failed(action, answer, user_id)
-        return ActionResult(action, Outcome.DONE, user_id=user_id)
+    def update_users(self, updates: Sequence[tuple[UserUpdate, Mapping[str, object]]]) -> list[ActionResult]:
+        """One batch of user patches (suspend, reactivate, rename), waiting out "not complete" as a create."""
+        answers = self.settle(
+            len(updates),
+            lambda idx: self.workspace.update_users([(updates[i][0].user_id, updates[i][1]) for i in idx]),
+            lambda _: False,
+        )
+        # A spurious 409 on update means the change applied (google-api-python-client#949): outcome() says so.
+        return [
+            self.outcome(action, answer, action.user_id)
+            for (action, _), answer in zip(updates, answers, strict=True)
+        ]
 
-    def revoke(self, action: RevokeRole) -> ActionResult:
-        answer = self.call(lambda: self.workspace.revoke_role(action.assignment_id))
-        if isinstance(answer, NotFoundError):
-            return ActionResult(action, Outcome.ALREADY, user_id=action.user_id)
-        if isinstance(answer, WorkspaceError):
-            return failed(action, answer, action.user_id)
-        return ActionResult(action, Outcome.DONE, user_id=action.user_id)
+    def revoke_roles(self, actions: Sequence[RevokeRole]) -> list[ActionResult]:
+        """One batch of assignment deletions; an assignment already gone is done."""
+        answers = self.settle(
+            len(actions),
+            lambda idx: self.workspace.revoke_roles([actions[i].assignment_id for i in idx]),
+            lambda _: False,
+        )
+        return [
+            ActionResult(action, Outcome.ALREADY, user_id=action.user_id)
+            if isinstance(answer, NotFoundError)
+            else self.outcome(action, answer, action.user_id)
+            for action, answer in zip(actions, answers, strict=True)
+        ]
 
     # --- licences and roles ---------------------------------------------------------------------------
 

@@ -66,6 +66,12 @@ class Workspace(Protocol):
 
     def update_user(self, user_key: str, patch: Mapping[str, object]) -> None: ...
 
+    def update_users(
+        self, updates: Sequence[tuple[str, Mapping[str, object]]]
+    ) -> list[WorkspaceError | None]:
+        """Patch users (user key, body) in batches; None where it worked, in order."""
+        ...
+
     def insert_licenses(self, emails: Sequence[str]) -> list[WorkspaceError | None]:
         """Insert Cloud Identity Free for each address; None where it worked."""
         ...
@@ -75,6 +81,10 @@ class Workspace(Protocol):
         ...
 
     def revoke_role(self, assignment_id: str) -> None: ...
+
+    def revoke_roles(self, assignment_ids: Sequence[str]) -> list[WorkspaceError | None]:
+        """Delete role assignments in batches; None where it worked, in order."""
+        ...
 
 
 class WorkspaceFactory(Protocol):

@@ -228,6 +228,10 @@ def test_truncated_roster_trips_the_guard_until_approved(stack: Stack, tmp_path:
     assert not run.run.quarantined
     suspended = sorted(u["primaryEmail"] for u in stack.tenant("C02bbbbbb")["users"] if u.get("suspended"))
     assert suspended == [f"p{i}@b.example" for i in range(1, 8)]
+    tenant = stack.tenant("C02bbbbbb")
+    ids = {u["id"] for u in tenant["users"] if u.get("suspended")}
+    assert not [a for a in tenant["roleAssignments"] if a["assignedTo"] in ids]  # revoked in one batch
+    assert stack.control.calls()["directory.roleAssignments.delete"] == 7
     assert stack.store.approval("beta") is None
 
 

@@ -263,6 +263,14 @@ class FakeWorkspace:
     def assign_roles(self, pairs: Sequence[tuple[str, str]]) -> list[WorkspaceError | None]:
         return [_attempt(lambda p=p: self._assign(*p)) for p in pairs]
 
+    def update_users(
+        self, updates: Sequence[tuple[str, Mapping[str, object]]]
+    ) -> list[WorkspaceError | None]:
+        return [_attempt(lambda u=u: self.update_user(*u)) for u in updates]
+
+    def revoke_roles(self, assignment_ids: Sequence[str]) -> list[WorkspaceError | None]:
+        return [_attempt(lambda i=i: self.revoke_role(i)) for i in assignment_ids]
+
     def revoke_role(self, assignment_id: str) -> None:
         self._call("revoke_role")
         if self.assignments.pop(assignment_id, None) is None:

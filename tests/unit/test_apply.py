@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import pytest
@@ -87,6 +87,38 @@ def test_consecutive_actions_of_a_kind_go_in_one_batch() -> None:
     ws.org_units.add(OU)
     run(ws, *(create(f"u{i}@a.example", f"p{i}") for i in range(5)))
     assert batches == [5]
+
+
+def test_suspends_reactivations_renames_and_revokes_go_in_batches() -> None:
+    batches: list[tuple[str, int]] = []
+
+    class Counting(FakeWorkspace):
+        def update_users(
+            self, updates: Sequence[tuple[str, Mapping[str, object]]]
+        ) -> list[WorkspaceError | None]:
+            batches.append(("update", len(updates)))
+            return super().update_users(updates)
+
+        def revoke_roles(self, assignment_ids: Sequence[str]) -> list[WorkspaceError | None]:
+            batches.append(("revoke", len(assignment_ids)))
+            return super().revoke_roles(assignment_ids)
+
+    ws = Counting()
+    role = ws.role_id("_RESELLER_ADMIN_ROLE")
+    ids = [ws.add_user(f"u{i}@a.example", managed=True) for i in range(4)]
+    run(ws, *(assign(f"u{i}@a.example", role, ids[i]) for i in range(4)))
+    held = {a.user_id: a.assignment_id for a in ws.assignments.values()}
+    results = run(
+        ws,
+        *(UpdateUserName("acct", "p", f"u{i}@a.example", ids[i], "New", "Name") for i in range(4)),
+        *(RevokeRole("acct", "p", f"u{i}@a.example", ids[i], held[ids[i]]) for i in range(4)),
+        RevokeRole("acct", "p", "u0@a.example", ids[0], "already-gone"),
+        *(SuspendUser("acct", "p", f"u{i}@a.example", ids[i]) for i in range(4)),
+    )
+    assert batches == [("update", 4), ("revoke", 5), ("update", 4)]
+    assert outcomes(results) == ["done"] * 8 + ["already"] + ["done"] * 4
+    assert all(u.suspended and u.family_name == "Name" for u in ws.users.values())
+    assert not ws.assignments
 
 
 def test_conflict_409_on_a_managed_account_is_already_done() -> None:

@@ -198,6 +198,20 @@ class GoogleWorkspace:
             "directory", lambda: api.delete(customer="my_customer", roleAssignmentId=assignment_id)
         )
 
+    def update_users(
+        self, updates: Sequence[tuple[str, Mapping[str, object]]]
+    ) -> list[WorkspaceError | None]:
+        api = self._directory.users()
+        requests = [partial(api.update, userKey=key, body=dict(patch)) for key, patch in updates]
+        answers = self._calls.batch("directory", self._batch_uri(self._endpoints.directory), requests)
+        return [a if isinstance(a, WorkspaceError) else None for a in answers]
+
+    def revoke_roles(self, assignment_ids: Sequence[str]) -> list[WorkspaceError | None]:
+        api = self._directory.roleAssignments()
+        requests = [partial(api.delete, customer="my_customer", roleAssignmentId=i) for i in assignment_ids]
+        answers = self._calls.batch("directory", self._batch_uri(self._endpoints.directory), requests)
+        return [a if isinstance(a, WorkspaceError) else None for a in answers]
+
 
 def _user_body(action: CreateUser, password: str) -> dict[str, Any]:
     return {
