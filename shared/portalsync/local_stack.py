@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
@@ -126,11 +126,17 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) ->
 class Process:
     """A server child in its own session; `stop()` ends the whole session (TERM, then KILL)."""
 
-    def __init__(self, argv: Sequence[str], ready_url: str, log: Path) -> None:
+    def __init__(
+        self, argv: Sequence[str], ready_url: str, log: Path, env: Mapping[str, str] | None = None
+    ) -> None:
         self.log = log
         self._handle = log.open("wb")
         self.proc = subprocess.Popen(  # noqa: S603 - argv built above from fixed parts
-            list(argv), stdout=self._handle, stderr=subprocess.STDOUT, start_new_session=True
+            list(argv),
+            stdout=self._handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **env} if env else None,
         )
         try:
             wait_http(ready_url, self.proc)
