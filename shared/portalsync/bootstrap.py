@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from portalsync.adapters.auth import GOOGLE_TOKEN_URI, IAM_CREDENTIALS_ENDPOINT, AuthConfig, AuthMode
 from portalsync.model import ResellerAccount
-from portalsync.ports import Workspace, WorkspaceFactory
+from portalsync.notify import Notifier
+from portalsync.ports import Clock, FindingSink, Workspace, WorkspaceFactory
 from portalsync.results import PasswordFactory, random_password
 from portalsync.service import Service
 
@@ -122,6 +123,15 @@ class GoogleWorkspaces:
         return Credentials(token="emulator-runtime")  # type: ignore[no-untyped-call]  # noqa: S106
 
 
+def notifier(store: FirestoreStore, clock: Clock) -> Notifier:
+    """Alerts and their mail on the store's database: the one writer of alert documents, for every trigger
+    (the CLI's syncs queue their alert mail in the outbox like the functions do)."""
+    from portalsync.adapters.firestore_flows import FirestoreAlertBook
+    from portalsync.adapters.firestore_outbox import FirestoreOutbox
+
+    return Notifier(FirestoreAlertBook(store.client), FirestoreOutbox(store.client), store, clock)
+
+
 def build_service(
     config: Config | None = None,
     *,
@@ -129,13 +139,17 @@ def build_service(
     workspaces: WorkspaceFactory | None = None,
     clock: Any = None,
     passwords: PasswordFactory = random_password,
+    findings: FindingSink | None = None,
 ) -> Service:
-    """The service with real adapters for whatever is not given."""
+    """The service with real adapters for whatever is not given (`findings`: a notifier on `store`'s
+    database, which must then be Firestore)."""
     config = config or Config.from_env()
     clock = clock or SystemClock()
+    store = store if store is not None else state_store(config, clock)
     return Service(
-        store if store is not None else state_store(config, clock),
+        store,
         workspaces or GoogleWorkspaces(config),
         clock,
         passwords,
+        findings=findings if findings is not None else notifier(store, clock),
     )

@@ -100,9 +100,10 @@ def build_flows(env: Mapping[str, str] | None = None) -> Flows:
     client = firestore_client(config)
     store = FirestoreStore(client, now=clock.now_iso)
     workspaces = GoogleWorkspaces(config)
-    service = build_service(config, store=store, workspaces=workspaces, clock=clock)
     outbox = FirestoreOutbox(client)
     alerts = fs.FirestoreAlertBook(client)
+    notifier = Notifier(alerts, outbox, store, clock)
+    service = build_service(config, store=store, workspaces=workspaces, clock=clock, findings=notifier)
     due = fs.FirestoreCredentialsDue(client)
     onboarding = Onboarding(service, outbox, mailer(config, workspaces, env), due)
     settings = FlowSettings(
@@ -117,7 +118,7 @@ def build_flows(env: Mapping[str, str] | None = None) -> Flows:
         fs.FirestoreRunGroups(client),
         alerts,
         store,
-        Notifier(alerts, outbox, store, clock),
+        notifier,
         onboarding,
         roster_source(config, workspaces, env),
         settings,

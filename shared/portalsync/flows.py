@@ -156,7 +156,8 @@ class Flows:
         return "synced"
 
     def _sync_one(self, account_id: str, trigger: str) -> None:
-        before = self.alerts.open_alerts(account_id)
+        """Alerts are the service's to report (its sink is the notifier); only a failure that stopped the
+        run before it could report is turned into an alert here."""
         try:
             report = self.service.sync_account(account_id, trigger)
         except TransientError as error:
@@ -167,11 +168,10 @@ class Flows:
         except PermanentError as error:
             log.error("account sync failed for good", extra={"account_id": account_id, "error": str(error)})
             finding = Finding(FindingKind.ACCOUNT_UNREACHABLE, account_id, f"{type(error).__name__}: {error}")
-            self.notifier.account_alerts(before, [finding], Scope(account_id))
+            self.notifier.report(Scope(account_id), [finding])
             return
         if report is None:
             return  # disabled
-        self.notifier.account_alerts(before, report.findings, Scope(account_id))
         self.onboarding.welcome_new(report)
 
     # onboarding -------------------------------------------------------------------------------------

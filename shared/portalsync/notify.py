@@ -1,9 +1,11 @@
 """Alert mails and the nightly digest, queued through the outbox.
 
-Alerts open once and mail once: the open alerts are read before a run, `alerts.reconcile_alerts` says what
-the run opened and resolved, and only those are written here (the state store keeps `last_seen`/`count`
-current itself, once a day). The digest is composed from the alert documents when a nightly run's last account
-finishes; its message id carries the run, so a redelivered completion cannot mail it twice.
+The notifier is the only writer of alert documents (the service's `FindingSink`): at the end of every run,
+whatever triggered it, it reads the scope's open alerts, lets `alerts.reconcile_alerts` say what opened and
+resolved, writes those and mails each opening once. An alert that is still there is rewritten at most once a
+day (`last_seen`, `count`), so a no-op sync writes nothing. The digest is composed from the alert documents
+when a nightly run's last account finishes; its message id carries the run, so a redelivered completion
+cannot mail it twice.
 """
 
 from __future__ import annotations
@@ -33,14 +35,19 @@ class Notifier:
     def _recipients(self) -> list[str]:
         return list(self.store.load_desired().settings.notify_recipients)
 
-    def account_alerts(
-        self, before: Sequence[Alert], findings: Sequence[Finding], scope: Scope
-    ) -> AlertChanges:
-        """Open and resolve `scope`'s alerts after a run; one alert mail per alert opened."""
-        changes = reconcile_alerts(findings, before, [scope], self.clock.now_iso())
-        if not (changes.opened or changes.resolved):
+    def report(self, scope: Scope, findings: Sequence[Finding]) -> AlertChanges:
+        """Open, bump and resolve `scope`'s alerts after a run; one alert mail per alert opened.
+
+        The open alerts are read now, not before the run, so whatever wrote since (another trigger's run)
+        is taken into account and an opening is mailed exactly once.
+        """
+        before = {a.key: a for a in self.book.open_alerts(scope.account_id)}
+        now = self.clock.now_iso()
+        changes = reconcile_alerts(findings, before.values(), [scope], now)
+        bumped = tuple(a for a in changes.updated if _worth_writing(before[a.key], a, now))
+        if not (changes.opened or bumped or changes.resolved):
             return changes
-        self.book.save_alerts(changes.opened + changes.resolved)
+        self.book.save_alerts(changes.opened + bumped + changes.resolved)
         log.info(
             "alerts changed",
             extra={
@@ -75,3 +82,9 @@ class Notifier:
             },
         )
         return True
+
+
+def _worth_writing(stored: Alert, seen: Alert, now: str) -> bool:
+    """A still-open alert is rewritten when what it says changed, or once on a new (UTC) day."""
+    same = (stored.detail, stored.email, stored.suggestion) == (seen.detail, seen.email, seen.suggestion)
+    return not same or stored.last_seen[:10] != now[:10]

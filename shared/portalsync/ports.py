@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from portalsync.actions import CreateUser, Finding
+from portalsync.alerts import Scope
 from portalsync.errors import WorkspaceError
 from portalsync.mail.message import MailMessage
 from portalsync.model import Person, ResellerAccount, Settings
@@ -144,8 +145,6 @@ class StateStore(Protocol):
 
     def record_issues(self, issues: Sequence[ValidationIssue]) -> None: ...
 
-    def record_findings(self, account_id: str, findings: Sequence[Finding]) -> None: ...
-
     def approval(self, account_id: str) -> Approval | None: ...
 
     def save_approval(self, approval: Approval) -> None:
@@ -153,6 +152,14 @@ class StateStore(Protocol):
         ...
 
     def consume_approval(self, account_id: str) -> None: ...
+
+
+class FindingSink(Protocol):
+    """Where a run's findings go: the one writer of alert documents (open, bump, resolve, mail once)."""
+
+    def report(self, scope: Scope, findings: Sequence[Finding]) -> object:
+        """Reconcile `scope`'s open alerts with this run's findings; only what `scope` covers resolves."""
+        ...
 
 
 class Mailer(Protocol):

@@ -3,6 +3,9 @@
 Every trigger runs the same pipeline on a smaller or larger scope: load desired → expand → load records →
 observe → plan → apply → re-observe and re-plan (so records say what is really there) → save changed
 records → run record → findings. Built from ports by the composition root; nothing here talks to Google.
+
+Findings go to one `FindingSink` (the notifier) at the end of every run, whatever the trigger, so alert
+documents have a single writer and an alert first raised by onboarding is mailed like any other.
 """
 
 from __future__ import annotations
@@ -13,13 +16,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from portalsync.actions import REMOVALS, CreateUser, Finding, FindingKind, Plan
+from portalsync.alerts import Scope
 from portalsync.apply import apply_plan
 from portalsync.desired import expand, unread_input
 from portalsync.errors import WorkspaceError
 from portalsync.model import DesiredAccount, Person, ResellerAccount
 from portalsync.observed import ObservedAccount
 from portalsync.plan import plan_account
-from portalsync.ports import Approval, Clock, DesiredState, StateStore, ValidationIssue, WorkspaceFactory
+from portalsync.ports import (
+    Approval,
+    Clock,
+    DesiredState,
+    FindingSink,
+    StateStore,
+    ValidationIssue,
+    WorkspaceFactory,
+)
 from portalsync.recording import RunOutcome, changed_records, result_finding
 from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
 from portalsync.results import ActionResult, Outcome, PasswordFactory, random_password
@@ -59,11 +71,14 @@ class Service:
         workspaces: WorkspaceFactory,
         clock: Clock,
         passwords: PasswordFactory = random_password,
+        *,
+        findings: FindingSink,
     ) -> None:
         self.store = store
         self.workspaces = workspaces
         self.clock = clock
         self.passwords = passwords
+        self.findings = findings
 
     def sync_all(
         self, trigger: str = "nightly", on_account: Callable[[str], None] | None = None
@@ -263,7 +278,7 @@ class Service:
         run.findings = len({f.dedup_key for f in report.findings})
         if not scope.dry_run:
             self.store.save_run(run)
-            self.store.record_findings(run.account_id or "", report.findings)
+            self.findings.report(Scope(run.account_id or "", scope.person_id), report.findings)
         log.info(
             "account synced",
             extra={

@@ -137,3 +137,29 @@ def test_permanent_failure_opens_one_alert_and_the_next_run_resolves_it(stack: S
     assert [a["status"] for a in docs(stack.db, names.COL_ALERTS)] == ["resolved"]
     assert len([m for m in sent_to(stack, OPS) if "Daily summary" not in m["subject"]]) == 1
     assert converged(stack, ["a"], 2)
+
+
+def alert_mails(stack: Stack) -> list[dict[str, Any]]:
+    return [m for m in sent_to(stack, OPS) if "Daily summary" not in m["subject"]]
+
+
+def test_an_alert_first_raised_by_onboarding_is_mailed_once_and_not_again_by_the_nightly_run(
+    stack: Stack,
+) -> None:
+    ken: dict[str, Any] = {"given_name": "Ken", "family_name": "Ito", "workspace_email": "ken@corp.example"}
+    ken["accounts"] = ["a"]
+    seed(stack, accounts={"a": ACCOUNTS["a"]}, people={"ken": ken})
+    name = {"givenName": "Ken", "familyName": "Other"}
+    stack.control.post("users", {"primaryEmail": "ken@a.example", "name": name})  # not portalsync's
+    stack.pubsub.publish(names.TOPIC_ONBOARD, {"person": "ken"})
+    [mail] = wait_for("the conflict's alert mail", lambda: alert_mails(stack))
+    assert "does not manage" in mail["subject"]
+
+    stack.pubsub.publish(names.TOPIC_NIGHTLY, {})
+    wait_for("the nightly run", lambda: groups_done(stack, 1))
+    wait_for("the digest", lambda: summaries(stack, 1))
+    wait_for("the outbox to settle", lambda: outbox_idle(stack))
+    assert len(alert_mails(stack)) == 1
+    assert [(a["kind"], a["status"]) for a in docs(stack.db, names.COL_ALERTS)] == [
+        ("account_conflict", "open")
+    ]

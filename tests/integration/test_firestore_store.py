@@ -8,7 +8,11 @@ import pytest
 
 from portalsync import names
 from portalsync.actions import Finding, FindingKind
+from portalsync.adapters.firestore_flows import FirestoreAlertBook
+from portalsync.adapters.firestore_outbox import FirestoreOutbox
 from portalsync.adapters.firestore_store import FirestoreStore
+from portalsync.alerts import Scope
+from portalsync.notify import Notifier
 from portalsync.ports import Approval, ValidationIssue
 from portalsync.records import AccountObservation, AccountStatus, ProvisioningRecord, RunRecord, Wanted
 
@@ -117,22 +121,40 @@ def test_many_records_go_in_batches(store: FirestoreStore) -> None:
     assert len(store.load_records("acme")) == 1100
 
 
+class DayClock:
+    def __init__(self, day: Day) -> None:
+        self.day = day
+
+    def now_iso(self) -> str:
+        return self.day()
+
+    def monotonic(self) -> float:
+        return 0.0
+
+    def sleep(self, seconds: float) -> None:
+        pass
+
+
 def test_findings_become_alerts_written_once_a_day(store: FirestoreStore, firestore_client: Any) -> None:
+    """The notifier on Firestore is the only writer of alert documents: opened once, bumped once a day."""
+    assert isinstance(store._now, Day)
+    notifier = Notifier(
+        FirestoreAlertBook(firestore_client), FirestoreOutbox(firestore_client), store, DayClock(store._now)
+    )
     finding = Finding(
         FindingKind.ACCOUNT_CONFLICT, "acme", "taken", domain="a.example", person_id="taro", suggestion="t2"
     )
-    store.record_findings("acme", [finding, finding])
-    store.record_findings("acme", [finding])
-    assert store.writes_by_collection[names.COL_ALERTS] == 1
     doc_id = "account_conflict%2Facme%2Fa.example%2Ftaro"
-    alert = firestore_client.collection(names.COL_ALERTS).document(doc_id).get().to_dict()
-    assert alert["status"] == "open"
-    assert alert["count"] == 1
-    assert alert["suggestion"] == "t2"
-    assert isinstance(store._now, Day)
+    ref = firestore_client.collection(names.COL_ALERTS).document(doc_id)
+    notifier.report(Scope("acme"), [finding, finding])
+    written = ref.get()
+    notifier.report(Scope("acme"), [finding])
+    assert ref.get().update_time == written.update_time
+    alert = written.to_dict()
+    assert (alert["status"], alert["count"], alert["suggestion"]) == ("open", 1, "t2")
     store._now.value = "2030-01-02T00:00:00+00:00"
-    store.record_findings("acme", [finding])
-    alert = firestore_client.collection(names.COL_ALERTS).document(doc_id).get().to_dict()
+    notifier.report(Scope("acme"), [finding])
+    alert = ref.get().to_dict()
     assert (alert["count"], alert["first_seen"][:10], alert["last_seen"][:10]) == (
         2,
         "2030-01-01",

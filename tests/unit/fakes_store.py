@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from portalsync.actions import Finding
 from portalsync.model import Person, ResellerAccount, Settings
 from portalsync.ports import Approval, DesiredState, ValidationIssue
 from portalsync.records import ProvisioningRecord, RunRecord
@@ -21,7 +20,6 @@ class FakeStore:
     records: dict[str, dict[str, ProvisioningRecord]] = field(default_factory=dict)
     runs: list[RunRecord] = field(default_factory=list)
     issues: list[ValidationIssue] = field(default_factory=list)
-    findings: dict[str, Finding] = field(default_factory=dict)
     approvals: dict[str, Approval] = field(default_factory=dict)
     writes: Counter[str] = field(default_factory=Counter)
 
@@ -56,12 +54,6 @@ class FakeStore:
         new = [i for i in issues if i not in self.issues]
         self.issues += new
         self.writes["issues"] += len(new)
-
-    def record_findings(self, account_id: str, findings: Sequence[Finding]) -> None:
-        for finding in findings:
-            if self.findings.get(finding.dedup_key) != finding:
-                self.findings[finding.dedup_key] = finding
-                self.writes["alerts"] += 1
 
     def approval(self, account_id: str) -> Approval | None:
         return self.approvals.get(account_id)

@@ -8,12 +8,15 @@ import pytest
 
 from portalsync.actions import FindingKind
 from portalsync.errors import AuthError
-from portalsync.model import Person, ResellerAccount
+from portalsync.mail.message import MailKind
+from portalsync.model import Person, ResellerAccount, Settings
+from portalsync.notify import Notifier
 from portalsync.ports import ValidationIssue
 from portalsync.records import AccountObservation, AccountStatus, Wanted
 from portalsync.service import Service
 from tests.unit.builders import account, person
 from tests.unit.fakes import FakeClock, FakeWorkspace
+from tests.unit.fakes_flows import FakeAlertBook, FakeOutbox
 from tests.unit.fakes_store import FakeStore
 
 WRITE_METHODS = {
@@ -46,10 +49,23 @@ class World:
             account("acme", ["a.example", "a2.example"]),
             account("beta", ["b.example"], customer_id="C02bbbbbb"),
         ]
-        self.store = FakeStore(accounts=self.accounts, people={p.person_id: p for p in people})
+        self.store = FakeStore(
+            accounts=self.accounts,
+            people={p.person_id: p for p in people},
+            settings=Settings(notify_recipients=["ops@corp.example"]),
+        )
         self.tenants = {a.account_id: FakeWorkspace(self.clock) for a in self.accounts}
         self.passwords = Passwords()
-        self.service = Service(self.store, lambda a: self.tenants[a.account_id], self.clock, self.passwords)
+        self.alerts = FakeAlertBook()
+        self.outbox = FakeOutbox()
+        self.notifier = Notifier(self.alerts, self.outbox, self.store, self.clock)
+        self.service = Service(
+            self.store,
+            lambda a: self.tenants[a.account_id],
+            self.clock,
+            self.passwords,
+            findings=self.notifier,
+        )
 
     def writes_to_google(self) -> list[str]:
         return [c for t in self.tenants.values() for c in t.calls if c in WRITE_METHODS]
@@ -58,6 +74,10 @@ class World:
         for tenant in self.tenants.values():
             tenant.calls.clear()
         self.store.writes.clear()
+        self.alerts.writes = 0
+
+    def alert_mails(self) -> list[str]:
+        return [m.message_id for m in self.outbox.of_kind(MailKind.ALERT)]
 
 
 def roster() -> list[Person]:
@@ -97,7 +117,7 @@ def test_empty_tenants_converge_and_a_second_sync_changes_nothing() -> None:
     again = world.service.sync_all()
     assert world.writes_to_google() == []
     assert world.store.writes["records"] == 0
-    assert world.store.writes["alerts"] == 0
+    assert world.alerts.writes == 0
     assert all(r.run.counts == {} and r.record_writes == 0 for r in again)
 
 
@@ -152,8 +172,8 @@ def test_disabled_account_is_skipped_and_unreachable_one_does_not_stop_the_other
     assert world.tenants["gamma"].calls == []
     assert reports[0].run.error
     assert [f.kind for f in reports[0].findings] == [FindingKind.ACCOUNT_UNREACHABLE]
-    assert "acme/account_unreachable" not in world.store.findings  # keyed kind first
-    assert "account_unreachable/acme" in world.store.findings
+    assert "acme/account_unreachable" not in world.alerts.alerts  # keyed kind first
+    assert "account_unreachable/acme" in world.alerts.alerts
     assert set(world.store.status_of("beta").values()) == {"provisioned"}
     assert world.service.sync_account("gamma") is None
 
@@ -335,3 +355,63 @@ def test_roster_import_deactivates_missing_people_only_when_every_row_was_good()
     assert report.deactivated == ("bob",)
     assert report.written == 1
     assert not world.store.people["bob"].active
+
+
+class Days(FakeClock):
+    """A clock whose date can move on (the fake's default stays within one minute of one day)."""
+
+    day = "2026-01-01"
+
+    def now_iso(self) -> str:
+        return f"{self.day}T00:00:{int(self.now) % 60:02d}Z"
+
+
+def test_an_alert_first_raised_by_onboarding_is_mailed_once_and_only_its_scope_resolves_it() -> None:
+    world = World(roster())
+    world.tenants["acme"].add_user("anna@a.example", managed=False)
+    world.service.sync_all()
+    world.store.people["new"] = person("new", "new@corp.example", "New", "Hire", accounts=["acme"])
+    world.tenants["acme"].add_user("new@a.example", managed=False)  # someone else's account has the address
+    world.reset_calls()
+
+    world.service.onboard("new")
+
+    [alert] = world.alerts.open_alerts()
+    assert (alert.kind, alert.person_id) == (FindingKind.ACCOUNT_CONFLICT, "new")
+    assert world.alert_mails() == [f"alert/{alert.key}/{alert.first_seen}"]
+
+    world.service.sync_all()  # the nightly run sees it again (its words may change): no second mail
+    world.reset_calls()
+    world.service.sync_all()  # and again, the same day: no rewrite either
+    world.service.onboard("new")
+    assert len(world.alert_mails()) == 1
+    assert world.alerts.writes == 0
+
+    world.store.people["other"] = person("other", "other@corp.example", accounts=["acme"])
+    hire = world.store.people["new"]  # the suggested fix: another username on that domain ...
+    world.store.people["new"] = hire.model_copy(update={"username_overrides": {"a.example": "new2"}})
+    world.service.onboard("other")  # ... but someone else's onboarding does not look at it
+    assert [a.key for a in world.alerts.open_alerts()] == [alert.key]
+    world.service.onboard("new")
+    assert world.alerts.open_alerts() == []
+    assert world.alerts.alerts[alert.key].resolved_at is not None
+    assert len(world.alert_mails()) == 1
+
+
+def test_an_alert_still_open_is_rewritten_at_most_once_a_day() -> None:
+    world = World(roster())
+    clock = Days()
+    world.clock = world.notifier.clock = world.service.clock = clock
+    world.tenants["acme"].fail("observe", *[AuthError("unauthorized_client", 401)] * 4)
+    world.service.sync_account("acme")
+    assert world.alerts.writes == 1
+    world.service.sync_account("acme")  # the same day, the same words: nothing to write
+    world.service.sync_account("acme")
+    assert world.alerts.writes == 1
+
+    clock.day = "2026-01-02"
+    world.service.sync_account("acme")
+    assert world.alerts.writes == 2
+    [alert] = world.alerts.open_alerts()
+    assert (alert.count, alert.first_seen[:10], alert.last_seen[:10]) == (2, "2026-01-01", "2026-01-02")
+    assert len(world.alert_mails()) == 1

@@ -10,14 +10,10 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from portalsync.actions import Finding
-from portalsync.alerts import SEVERITY, Severity
 from portalsync.records import AccountObservation, AccountStatus, ProvisioningRecord, RunRecord, Wanted
 
 _RECORD_FIELDS = {f.name for f in dataclasses.fields(ProvisioningRecord)}
 _OBSERVED_FIELDS = {f.name for f in dataclasses.fields(AccountObservation)}
-#: the alert fields that make an alert "changed" (and so worth a write)
-ALERT_CONTENT = ("kind", "account_id", "domain", "person_id", "email", "detail", "suggestion", "status")
 
 
 def safe_id(key: str) -> str:
@@ -57,36 +53,3 @@ def run_to_doc(run: RunRecord) -> dict[str, Any]:
 def run_from_doc(data: Mapping[str, Any]) -> RunRecord:
     names = {f.name for f in dataclasses.fields(RunRecord)}
     return RunRecord(**{k: v for k, v in data.items() if k in names})
-
-
-def alert_doc(finding: Finding, existing: Mapping[str, Any] | None, now: str) -> dict[str, Any] | None:
-    """The alert document to write for a finding, or None when the stored one already says the same.
-
-    `last_seen` and `count` advance at most once per day (UTC date), so a nightly sync that sees the same
-    finding again costs one write a day and a repeated sync on the same day costs none. The fields are a
-    subset of `alerts.Alert`, so `Alert.from_dict` reads these documents.
-    """
-    doc: dict[str, Any] = {
-        "key": finding.dedup_key,
-        "severity": SEVERITY.get(finding.kind, Severity.WARNING).value,
-        "kind": finding.kind.value,
-        "account_id": finding.account_id,
-        "domain": finding.domain,
-        "person_id": finding.person_id,
-        "email": finding.email,
-        "detail": finding.detail,
-        "suggestion": finding.suggestion,
-        "status": "open",
-    }
-    if existing is None:
-        return {**doc, "first_seen": now, "last_seen": now, "count": 1}
-    same = all(existing.get(k) == doc[k] for k in ALERT_CONTENT)
-    same_day = str(existing.get("last_seen", ""))[:10] == now[:10]
-    if same and same_day:
-        return None
-    return {
-        **doc,
-        "first_seen": existing.get("first_seen", now),
-        "last_seen": now,
-        "count": int(existing.get("count", 0)) + 1,
-    }

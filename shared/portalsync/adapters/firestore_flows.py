@@ -127,7 +127,7 @@ class FirestoreRunGroups:
 
 
 class FirestoreAlertBook:
-    """Reads the alert documents the state store writes; writes only openings and resolutions."""
+    """The alert documents; the notifier is their only writer (openings, daily bumps, resolutions)."""
 
     def __init__(self, client: firestore.Client) -> None:
         self.client = client

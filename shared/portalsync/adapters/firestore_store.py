@@ -1,4 +1,5 @@
-"""`StateStore` on Firestore: desired state in, per-account records, runs, alerts and issues out.
+"""`StateStore` on Firestore: desired state in, per-account records, runs and issues out (alerts are the
+notifier's, through `firestore_flows.FirestoreAlertBook`).
 
 Writes cost money and make the audit trail noisy, so every write path compares with what is stored and
 writes only what changed; `writes` counts every document written so tests can hold a no-op sync to zero.
@@ -14,9 +15,7 @@ from typing import Any
 from google.cloud import firestore
 
 from portalsync import names
-from portalsync.actions import Finding
 from portalsync.adapters.firestore_codec import (
-    alert_doc,
     record_from_doc,
     record_to_doc,
     run_from_doc,
@@ -132,7 +131,7 @@ class FirestoreStore:
             known[record.key] = record
         return self._commit(writes)
 
-    # runs, issues, findings ------------------------------------------------------------------------
+    # runs and issues -------------------------------------------------------------------------------
     def save_run(self, run: RunRecord) -> None:
         ref = self.client.collection(names.COL_RUNS).document(run.run_id)
         self._commit([(names.COL_RUNS, ref, run_to_doc(run))])
@@ -160,20 +159,6 @@ class FirestoreStore:
             if (stored.get(ref.id) or {}).get("issues") != found:
                 doc = {"source": source, "issues": found, "seen_at": self._now()}
                 writes.append((names.COL_VALIDATION, ref, doc))
-        self._commit(writes)
-
-    def record_findings(self, account_id: str, findings: Sequence[Finding]) -> None:
-        col = self.client.collection(names.COL_ALERTS)
-        unique = {f.dedup_key: f for f in findings}
-        refs = {key: col.document(safe_id(key)) for key in unique}
-        stored = self._get_all(refs.values())
-        now = self._now()
-        writes: list[Write] = []
-        for key, finding in unique.items():
-            ref = refs[key]
-            doc = alert_doc(finding, stored.get(ref.id), now)
-            if doc is not None:
-                writes.append((names.COL_ALERTS, ref, doc))
         self._commit(writes)
 
     # the mass-removal guard's approvals --------------------------------------------------------------
