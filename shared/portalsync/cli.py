@@ -126,6 +126,8 @@ def show_runs(reports: list[AccountReport]) -> None:
         )
     out.print(table)
     for r in reports:
+        if r.run.error and not r.findings:
+            out.print(f"[red]{r.run.account_id} not synced, try again:[/] {r.run.error}")
         for f in r.findings:
             out.print(f"[yellow]{r.run.account_id} {f.kind.value}[/] {f.detail}")
 

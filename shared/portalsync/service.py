@@ -19,7 +19,7 @@ from portalsync.actions import REMOVALS, CreateUser, Finding, FindingKind, Plan
 from portalsync.alerts import Scope
 from portalsync.apply import apply_plan
 from portalsync.desired import expand, unread_input
-from portalsync.errors import WorkspaceError
+from portalsync.errors import TransientError, WorkspaceError
 from portalsync.model import DesiredAccount, Person, ResellerAccount
 from portalsync.observed import ObservedAccount
 from portalsync.plan import plan_account
@@ -62,6 +62,7 @@ class ImportReport:
 class _Scope:
     person_id: str | None = None  # onboarding: only this person's accounts, never removals
     dry_run: bool = False
+    raise_transient: bool = True  # one account (a redelivery retries it); sync_all goes on with the next
 
 
 class Service:
@@ -83,17 +84,20 @@ class Service:
     def sync_all(
         self, trigger: str = "nightly", on_account: Callable[[str], None] | None = None
     ) -> list[AccountReport]:
+        """Every enabled account; one that is unreachable for now (a transient error once the adapter's
+        retries ran out) gets a report with `run.error` and no findings, and the others still run."""
         desired = self._desired(record=True)
         reports = []
         for account in desired.accounts:
             if self._enabled(account):
                 if on_account is not None:
                     on_account(account.account_id)
-                reports.append(self._run(account, desired, trigger, _Scope()))
+                reports.append(self._run(account, desired, trigger, _Scope(raise_transient=False)))
         return reports
 
     def sync_account(self, account_id: str, trigger: str = "account") -> AccountReport | None:
-        """None when the account is disabled (skipped, nothing written)."""
+        """None when the account is disabled (skipped, nothing written). A transient error while observing
+        is raised (the caller retries: Pub/Sub redelivers); a permanent one becomes a finding."""
         desired = self._desired(record=True)
         account = _find(desired, account_id)
         return self._run(account, desired, trigger, _Scope()) if self._enabled(account) else None
@@ -116,7 +120,8 @@ class Service:
         """The dry run behind `portalsync plan` and `apply --dry-run`: observe and plan, write nothing."""
         desired = self._desired(record=False)
         chosen = [_find(desired, account_id)] if account_id else desired.accounts
-        return [self._run(a, desired, "dry-run", _Scope(dry_run=True)) for a in chosen if a.enabled]
+        scope = _Scope(dry_run=True, raise_transient=False)
+        return [self._run(a, desired, "dry-run", scope) for a in chosen if a.enabled]
 
     def import_roster(self, people: Sequence[Person], issues: Sequence[ValidationIssue]) -> ImportReport:
         """Upsert the file's people; those missing from it are deactivated, unless rows were bad (then a
@@ -191,6 +196,15 @@ class Service:
             observed = replace(
                 workspace.observe(account, state.settings, known), conflicts=conflicts, own_grants=grants
             )
+        except TransientError as error:
+            # the adapter's retries ran out: worth another delivery, not an alert (nor a resolution)
+            log.warning("account unreachable for now", extra={**ctx, "error": str(error)})
+            run.error = f"{type(error).__name__}: {error}"
+            report = AccountReport(run, Plan(aid, ()))
+            self._finish(report, started, workspace.api_calls, scope, report_findings=False)
+            if scope.raise_transient:
+                raise
+            return report
         except WorkspaceError as error:
             log.error("account unreachable", extra={**ctx, "error": str(error)})
             plan = Plan(aid, ())
@@ -270,7 +284,15 @@ class Service:
         )
         return Plan(account.account_id, actions, findings), False
 
-    def _finish(self, report: AccountReport, started: float, api_calls: int, scope: _Scope) -> AccountReport:
+    def _finish(
+        self,
+        report: AccountReport,
+        started: float,
+        api_calls: int,
+        scope: _Scope,
+        *,
+        report_findings: bool = True,
+    ) -> AccountReport:
         run = report.run
         run.finished_at = self.clock.now_iso()
         run.duration_seconds = round(self.clock.monotonic() - started, 3)
@@ -278,7 +300,8 @@ class Service:
         run.findings = len({f.dedup_key for f in report.findings})
         if not scope.dry_run:
             self.store.save_run(run)
-            self.findings.report(Scope(run.account_id or "", scope.person_id), report.findings)
+            if report_findings:
+                self.findings.report(Scope(run.account_id or "", scope.person_id), report.findings)
         log.info(
             "account synced",
             extra={

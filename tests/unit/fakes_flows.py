@@ -1,12 +1,14 @@
-"""In-memory stand-ins for the flows' ports (alerts, outbox), counting writes the way Firestore is billed."""
+"""In-memory stand-ins for the flows' ports: alerts, outbox, publisher, leases, events, run groups, mail."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from portalsync.alerts import Alert, AlertStatus
+from portalsync.flow_ports import RunGroup
 from portalsync.mail.message import MailKind, MailMessage
+from portalsync.records import RunRecord
 
 
 @dataclass
@@ -63,3 +65,94 @@ class FakeOutbox:
 
     def of_kind(self, kind: MailKind) -> list[MailMessage]:
         return [m for m in self.messages.values() if m.kind is kind]
+
+
+@dataclass
+class FakePublisher:
+    published: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+
+    def publish(self, topic: str, payload: Mapping[str, object]) -> str:
+        self.published.append((topic, dict(payload)))
+        return str(len(self.published))
+
+
+@dataclass
+class FakeLeases:
+    """Leases that never expire by themselves; `held` is what other holders took."""
+
+    held: dict[str, str] = field(default_factory=dict)
+
+    def acquire(self, name: str, holder: str, seconds: float) -> bool:
+        if self.held.get(name, holder) != holder:
+            return False
+        self.held[name] = holder
+        return True
+
+    def release(self, name: str, holder: str) -> None:
+        if self.held.get(name) == holder:
+            del self.held[name]
+
+
+@dataclass
+class FakeEvents:
+    done: dict[str, Mapping[str, object]] = field(default_factory=dict)
+
+    def seen(self, event_id: str) -> bool:
+        return event_id in self.done
+
+    def mark_done(self, event_id: str, summary: Mapping[str, object]) -> bool:
+        if event_id in self.done:
+            return False
+        self.done[event_id] = summary
+        return True
+
+
+@dataclass
+class FakeRunGroups:
+    groups: dict[str, RunGroup] = field(default_factory=dict)
+
+    def latest_start(self) -> str | None:
+        return max((g.started_at for g in self.groups.values()), default=None)
+
+    def start(self, group: RunGroup) -> None:
+        self.groups.setdefault(group.group_id, group)
+
+    def finish(self, group_id: str, account_id: str) -> RunGroup | None:
+        group = self.groups.get(group_id)
+        if group is None:
+            return None
+        if account_id not in group.done:
+            group = replace(group, done=(*group.done, account_id))
+            self.groups[group_id] = group
+        return group
+
+
+@dataclass
+class FakeRunHistory:
+    runs: list[RunRecord] = field(default_factory=list)
+
+    def recent_runs(self, account_id: str, limit: int = 10) -> list[RunRecord]:
+        return [r for r in reversed(self.runs) if r.account_id == account_id][:limit]
+
+
+@dataclass
+class FakeCredentialsDue:
+    due_list: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+    def add(self, account_id: str, person_id: str, email: str, error: str) -> None:
+        self.due_list[email.lower()] = (account_id, person_id, email)
+
+    def due(self, limit: int) -> list[tuple[str, str, str]]:
+        return list(self.due_list.values())[:limit]
+
+    def remove(self, email: str) -> None:
+        self.due_list.pop(email.lower(), None)
+
+
+@dataclass
+class FakeMailer:
+    sent: list[MailMessage] = field(default_factory=list)
+
+    def send(self, message: MailMessage) -> str:
+        self.sent.append(message)
+        return f"sent-{len(self.sent)}"
