@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from portalsync.errors import RateLimitedError, TransientError
+from portalsync.actions import FindingKind
+from portalsync.errors import AuthError, RateLimitedError, TransientError
+from portalsync.flow_ports import RunGroup
 from portalsync.flows import FlowEvent, Flows, RetryLater
-from portalsync.model import Person
+from portalsync.mail.message import MailKind
+from portalsync.model import Person, ResellerAccount
 from portalsync.onboarding import Onboarding
+from tests.unit.builders import person
+from tests.unit.fakes import FakeWorkspace
 from tests.unit.fakes_flows import (
     FakeCredentialsDue,
     FakeEvents,
@@ -85,3 +90,116 @@ def test_cli_sync_all_reports_the_transient_failure_and_goes_on_with_the_others(
     world.tenants["acme"].fail("observe", TransientError("backend error", 503))
     with pytest.raises(TransientError):  # one account, as the function syncs it: raised for a retry
         world.service.sync_account("acme")
+
+
+def test_a_duplicate_event_is_acked_without_work() -> None:
+    world = FlowWorld()
+    assert world.flows.sync_account(event("e1", account_id="acme")) == "synced"
+    world.reset_calls()
+    runs = len(world.store.runs)
+
+    assert world.flows.sync_account(event("e1", account_id="acme")) == "duplicate"
+
+    assert world.tenants["acme"].calls == []
+    assert len(world.store.runs) == runs
+
+
+def test_a_held_lease_raises_so_the_delivery_is_retried() -> None:
+    world = FlowWorld()
+    world.leases.held["account-acme"] = "another-delivery"
+
+    with pytest.raises(RetryLater):
+        world.flows.sync_account(event("e2", account_id="acme"))
+
+    assert world.tenants["acme"].calls == []
+    assert not world.events.seen("e2")
+    assert world.leases.held == {"account-acme": "another-delivery"}  # not ours to release
+
+
+def test_an_expired_event_is_acked_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    world = FlowWorld()
+    old = event("e3", published_at="2025-12-31T00:00:00Z", account_id="acme")
+
+    assert world.flows.sync_account(old) == "stale"
+
+    assert world.tenants["acme"].calls == []
+    assert any(r.getMessage() == "event too old, acked unprocessed" for r in caplog.records)
+
+
+def test_a_permanent_failure_becomes_one_alert_and_an_ack() -> None:
+    world = FlowWorld()
+    world.tenants["acme"].fail("observe", *[AuthError("unauthorized_client", 401)] * 2)
+
+    assert world.flows.sync_account(event("e4", account_id="acme")) == "synced"
+    assert world.events.seen("e4")
+    assert world.flows.sync_account(event("e5", account_id="acme")) == "synced"  # the next night
+
+    [alert] = world.alerts.open_alerts()
+    assert alert.kind is FindingKind.ACCOUNT_UNREACHABLE
+    assert len(world.alert_mails()) == 1
+
+
+def test_a_failure_before_the_run_could_report_is_alerted_by_the_flow() -> None:
+    world = FlowWorld()
+
+    def refused(account: ResellerAccount) -> FakeWorkspace:
+        raise AuthError("invalid_grant: delegation refused", 401)
+
+    world.service.workspaces = refused
+    assert world.flows.sync_account(event("e6", account_id="acme")) == "synced"
+    assert [a.kind for a in world.alerts.open_alerts()] == [FindingKind.ACCOUNT_UNREACHABLE]
+    assert len(world.alert_mails()) == 1
+
+
+def nightly_group(world: FlowWorld) -> str:
+    assert world.flows.nightly(event("night-1")) == "published"
+    group_ids = {str(p["group_id"]) for _, p in world.publisher.published}
+    assert [p["account_id"] for _, p in world.publisher.published] == ["acme", "beta"]
+    [group_id] = group_ids
+    return group_id
+
+
+def test_the_last_account_of_a_run_group_queues_one_digest() -> None:
+    world = FlowWorld()
+    group_id = nightly_group(world)
+
+    world.flows.sync_account(event("a", account_id="acme", group_id=group_id))
+    assert world.outbox.of_kind(MailKind.DIGEST) == []
+    world.flows.sync_account(event("b", account_id="beta", group_id=group_id))
+    world.flows.sync_account(event("b-again", account_id="beta", group_id=group_id))  # a second publish
+
+    assert [m.message_id for m in world.outbox.of_kind(MailKind.DIGEST)] == [f"digest/{group_id}"]
+
+
+def test_two_accounts_finishing_together_queue_one_digest() -> None:
+    """Both see the group complete (each marked itself while the other was still running)."""
+    world = FlowWorld()
+    group_id = nightly_group(world)
+    finish = world.groups.finish
+
+    def together(group: str, account_id: str) -> RunGroup | None:
+        for other in ("acme", "beta"):
+            finish(group, other)
+        return finish(group, account_id)
+
+    world.groups.finish = together  # type: ignore[method-assign]
+    world.flows.sync_account(event("a", account_id="acme", group_id=group_id))
+    world.flows.sync_account(event("b", account_id="beta", group_id=group_id))
+
+    assert len(world.outbox.of_kind(MailKind.DIGEST)) == 1
+    assert len([m for m in world.mailer.sent if m.kind is MailKind.DIGEST]) == 1
+
+
+def test_onboarding_mails_a_person_once_even_when_the_flow_is_redelivered() -> None:
+    world = FlowWorld()
+    world.flows.sync_account(event("n", account_id="acme"))
+    world.store.people["new"] = person("new", "new@corp.example", "New", "Hire", accounts=["acme"])
+
+    assert world.flows.onboard(event("o1"), "new") == "onboarded"
+    world.events.done.clear()  # the ack was lost: Pub/Sub delivers the same message again
+    assert world.flows.onboard(event("o1"), "new") == "onboarded"
+    assert world.flows.roster_written(event("w1"), "new", active=True) == "onboarded"  # and a roster write
+
+    welcome = [m for m in world.outbox.of_kind(MailKind.ONBOARDING) if m.to == ("new@corp.example",)]
+    assert len(welcome) == 1
+    assert len([m for m in world.mailer.sent if m.message_id == welcome[0].message_id]) == 1
