@@ -5,6 +5,7 @@ need. Nothing is imported or connected until `build_flows()` runs, which `functi
 first event, so a cold start pays for the clients its trigger uses and module import stays cheap.
 
 Environment, beyond bootstrap's: PORTALSYNC_TOPIC_SYNC_ACCOUNT; PORTALSYNC_MAX_EVENT_AGE_SECONDS;
+PORTALSYNC_RUN_GROUP_OVERDUE_SECONDS (when a nightly run that never completed gets its digest anyway);
 PORTALSYNC_MAIL_TRANSPORT (gmail | smtp), PORTALSYNC_MAIL_SENDER, PORTALSYNC_SMTP_*; the roster source,
 PORTALSYNC_ROSTER_GROUP (a group address) or PORTALSYNC_ROSTER_SHEET (spreadsheet id[!sheet name]), read as
 PORTALSYNC_ROSTER_SUBJECT (a user of the main domain), or neither (the roster lives in Firestore).
@@ -109,6 +110,7 @@ def build_flows(env: Mapping[str, str] | None = None) -> Flows:
     settings = FlowSettings(
         max_event_age_seconds=float(env.get("PORTALSYNC_MAX_EVENT_AGE_SECONDS") or 6 * 3600),
         sync_topic=env.get("PORTALSYNC_TOPIC_SYNC_ACCOUNT") or names.TOPIC_SYNC_ACCOUNT,
+        run_group_overdue_seconds=float(env.get("PORTALSYNC_RUN_GROUP_OVERDUE_SECONDS") or 6 * 3600),
     )
     return Flows(
         service,

@@ -55,6 +55,11 @@ class RunGroup:
     def complete(self) -> bool:
         return set(self.expected) <= set(self.done)
 
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The accounts that have not reported (yet, or ever: a dead-lettered message)."""
+        return tuple(a for a in self.expected if a not in self.done)
+
 
 class RunGroups(Protocol):
     def latest_start(self) -> str | None:
@@ -66,7 +71,17 @@ class RunGroups(Protocol):
         ...
 
     def finish(self, group_id: str, account_id: str) -> RunGroup | None:
-        """Mark one account finished (idempotent, transactional); the group as it now stands."""
+        """Mark one account finished (idempotent, transactional); the group as it now stands. A group
+        that completes is no longer open."""
+        ...
+
+    def open_groups(self) -> list[RunGroup]:
+        """Groups neither complete nor closed: candidates for an overdue digest."""
+        ...
+
+    def close(self, group_id: str) -> RunGroup | None:
+        """Close an open group (transactional); the group if this call closed it, else None (already
+        complete or closed), so only one caller sends its overdue digest."""
         ...
 
 

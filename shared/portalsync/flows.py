@@ -7,7 +7,9 @@ another try (Pub/Sub redelivers, then dead-letters) and turns permanent failures
 
 The nightly digest: `nightly` writes a run group listing the accounts it published; each `sync_account`
 marks its account done in that group (a transaction); the one that finds the group complete queues the
-digest, whose message id names the group, so the outbox sends it once even if two finish together.
+digest, whose message id names the group, so the outbox sends it once even if two finish together. A group
+that never completes (an account's message dead-lettered) is closed by a later `nightly` once it is older
+than `run_group_overdue_seconds`, and its digest goes out then, naming the accounts that never reported.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class FlowSettings:
     max_event_age_seconds: float = 6 * 3600.0
     lease_seconds: float = 600.0  # longer than the function's 540 s limit: a crashed holder expires
     sync_topic: str = names.TOPIC_SYNC_ACCOUNT
+    run_group_overdue_seconds: float = 6 * 3600.0  # by then every delivery of the group is stale anyway
 
 
 class Flows:
@@ -98,6 +101,7 @@ class Flows:
         skipped = self._skip(event, "nightly")
         if skipped:
             return skipped
+        self.close_overdue_groups()
         self._refresh_roster()
         accounts = [a.account_id for a in self.service.store.load_desired().accounts if a.enabled]
         group = RunGroup(
@@ -117,6 +121,24 @@ class Flows:
         self.events.mark_done(event.event_id, {"flow": "nightly", "accounts": len(accounts)})
         log.info("nightly fan-out", extra={"group_id": group.group_id, "accounts": len(accounts)})
         return "published"
+
+    def close_overdue_groups(self) -> list[RunGroup]:
+        """Queue the digest of each run group that never completed and is older than the allowed age."""
+        now = self.service.clock.now_iso()
+        closed: list[RunGroup] = []
+        for group in self.groups.open_groups():
+            if _seconds_between(group.started_at, now) <= self.settings.run_group_overdue_seconds:
+                continue
+            done = self.groups.close(group.group_id)
+            if done is None:
+                continue  # completed or closed meanwhile: its digest is someone else's
+            log.warning(
+                "run group overdue: digest sent without some accounts",
+                extra={"group_id": done.group_id, "missing": list(done.missing)},
+            )
+            self.notifier.digest(done)
+            closed.append(done)
+        return closed
 
     def _refresh_roster(self) -> None:
         if self.roster_source is None:

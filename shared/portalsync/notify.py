@@ -70,7 +70,7 @@ class Notifier:
             log.warning("no digest: settings.notify_recipients is empty", extra={"group_id": group.group_id})
             return False
         summary = digest(self.book.alerts_since(group.since), group.since)
-        mail = digest_mail(summary, recipients, self.locale, group.group_id)
+        mail = digest_mail(summary, recipients, self.locale, group.group_id, group.missing)
         self.outbox.enqueue([mail])
         log.info(
             "digest queued",
@@ -79,6 +79,7 @@ class Notifier:
                 "new": len(summary.new),
                 "still_open": len(summary.still_open),
                 "resolved": len(summary.resolved),
+                "not_reported": list(group.missing),
             },
         )
         return True

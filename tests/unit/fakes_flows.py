@@ -110,6 +110,7 @@ class FakeEvents:
 @dataclass
 class FakeRunGroups:
     groups: dict[str, RunGroup] = field(default_factory=dict)
+    closed: set[str] = field(default_factory=set)
 
     def latest_start(self) -> str | None:
         return max((g.started_at for g in self.groups.values()), default=None)
@@ -124,6 +125,16 @@ class FakeRunGroups:
         if account_id not in group.done:
             group = replace(group, done=(*group.done, account_id))
             self.groups[group_id] = group
+        return group
+
+    def open_groups(self) -> list[RunGroup]:
+        return [g for g in self.groups.values() if not g.complete and g.group_id not in self.closed]
+
+    def close(self, group_id: str) -> RunGroup | None:
+        group = self.groups.get(group_id)
+        if group is None or group.complete or group_id in self.closed:
+            return None
+        self.closed.add(group_id)
         return group
 
 

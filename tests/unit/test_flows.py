@@ -22,7 +22,7 @@ from tests.unit.fakes_flows import (
     FakeRunGroups,
     FakeRunHistory,
 )
-from tests.unit.test_service import World, roster
+from tests.unit.test_service import Days, World, roster
 
 NOW = "2026-01-01T00:00:00Z"
 
@@ -203,3 +203,25 @@ def test_onboarding_mails_a_person_once_even_when_the_flow_is_redelivered() -> N
     welcome = [m for m in world.outbox.of_kind(MailKind.ONBOARDING) if m.to == ("new@corp.example",)]
     assert len(welcome) == 1
     assert len([m for m in world.mailer.sent if m.message_id == welcome[0].message_id]) == 1
+
+
+def test_a_run_group_that_never_completes_gets_its_digest_from_the_next_nightly_run() -> None:
+    world = FlowWorld()
+    clock = Days()
+    world.clock = world.notifier.clock = world.service.clock = clock
+    group_id = nightly_group(world)
+    world.flows.sync_account(event("a", account_id="acme", group_id=group_id))  # beta's message dead-letters
+
+    assert world.flows.close_overdue_groups() == []  # the same night: too early to give up on beta
+    assert world.outbox.of_kind(MailKind.DIGEST) == []
+
+    clock.day = "2026-01-02"
+    world.flows.nightly(event("night-2", published_at="2026-01-02T00:00:00Z"))
+    [overdue] = world.outbox.of_kind(MailKind.DIGEST)
+    assert overdue.message_id == f"digest/{group_id}"
+    assert "Accounts that did not report (1)" in overdue.text
+    assert "- beta" in overdue.text
+
+    world.flows.nightly(event("night-3", published_at=None))  # closed once
+    world.flows.sync_account(event("b", account_id="beta", group_id=group_id))  # late after all
+    assert [m.message_id for m in world.outbox.of_kind(MailKind.DIGEST)] == [f"digest/{group_id}"]

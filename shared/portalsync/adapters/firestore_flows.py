@@ -97,6 +97,7 @@ class FirestoreRunGroups:
             "since": group.since,
             "expected": list(group.expected),
             "done": list(group.done),
+            "open": True,  # until complete or closed as overdue (a single-field query finds open ones)
         }
         with contextlib.suppress(api_exceptions.Conflict):  # a redelivered nightly event: kept
             self._col().document(safe_id(group.group_id)).create(doc)
@@ -111,19 +112,47 @@ class FirestoreRunGroups:
                 return None
             data = snap.to_dict() or {}
             done = list(data.get("done") or [])
-            if account_id not in done:
-                done.append(account_id)
-                transaction.update(ref, {"done": done, "updated_at": _utc()})
-            return RunGroup(
-                group_id,
-                str(data["started_at"]),
-                str(data.get("since") or ""),
-                tuple(data.get("expected") or ()),
-                tuple(done),
-            )
+            if account_id in done:
+                return _group(data)
+            done.append(account_id)
+            group = _group({**data, "done": done})
+            update: dict[str, Any] = {"done": done, "updated_at": _utc()}
+            if group.complete:
+                update["open"] = False
+            transaction.update(ref, update)
+            return group
 
         result: RunGroup | None = mark(self.client.transaction())
         return result
+
+    def open_groups(self) -> list[RunGroup]:
+        query = self._col().where(filter=firestore.FieldFilter("open", "==", True))
+        return [_group(s.to_dict() or {}) for s in query.stream()]
+
+    def close(self, group_id: str) -> RunGroup | None:
+        ref = self._col().document(safe_id(group_id))
+
+        @firestore.transactional
+        def shut(transaction: Any) -> RunGroup | None:
+            snap = ref.get(transaction=transaction)
+            data = (snap.to_dict() or {}) if snap.exists else {}
+            if not data.get("open"):
+                return None
+            transaction.update(ref, {"open": False, "closed_at": _utc()})
+            return _group(data)
+
+        result: RunGroup | None = shut(self.client.transaction())
+        return result
+
+
+def _group(data: Mapping[str, Any]) -> RunGroup:
+    return RunGroup(
+        str(data["group_id"]),
+        str(data["started_at"]),
+        str(data.get("since") or ""),
+        tuple(data.get("expected") or ()),
+        tuple(data.get("done") or ()),
+    )
 
 
 class FirestoreAlertBook:

@@ -169,8 +169,15 @@ def _line(alert: Alert, locale: Locale) -> str:
     return f"[{severity}] {title}: {alert.account_id} / {_where(alert, locale)} ({seen})\n{alert.detail}"
 
 
-def digest_mail(summary: Digest, recipients: Sequence[str], locale: Locale, day: str) -> MailMessage:
-    """The nightly summary for `day` (YYYY-MM-DD): one per day whatever the number of retries."""
+def digest_mail(
+    summary: Digest,
+    recipients: Sequence[str],
+    locale: Locale,
+    day: str,
+    not_reported: Sequence[str] = (),
+) -> MailMessage:
+    """The nightly summary for `day` (a run's id): one per run whatever the number of retries.
+    `not_reported`: accounts whose sync never finished, so their alerts may be out of date."""
     none = _pick(("None.", "なし"), locale)
 
     def section(alerts: Sequence[Alert]) -> Value:
@@ -184,5 +191,7 @@ def digest_mail(summary: Digest, recipients: Sequence[str], locale: Locale, day:
         "new_count": str(len(summary.new)),
         "open_count": str(len(summary.still_open)),
         "resolved_count": str(len(summary.resolved)),
+        "not_reported": list(not_reported) if not_reported else none,
+        "not_reported_count": str(len(not_reported)),
     }
     return _message(MailKind.DIGEST, f"digest/{day}", recipients, locale, values)
