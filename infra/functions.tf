@@ -38,7 +38,10 @@ locals {
       PORTALSYNC_SMTP_HOST       = var.smtp_host
       PORTALSYNC_SMTP_PORT       = tostring(var.smtp_port)
       PORTALSYNC_SMTP_USERNAME   = var.smtp_username
-      LOG_EXECUTION_ID           = "true" # ties log lines to one invocation
+      # The throttle's limits: raise them together with the project's quota, never above it.
+      PORTALSYNC_DIRECTORY_QUOTA_PER_MINUTE = tostring(var.directory_quota_per_minute)
+      PORTALSYNC_LICENSING_QUOTA_PER_MINUTE = tostring(var.licensing_quota_per_minute)
+      LOG_EXECUTION_ID                      = "true" # ties log lines to one invocation
     },
     { for role, name in local.topics : "PORTALSYNC_TOPIC_${upper(role)}" => name },
     var.extra_environment,

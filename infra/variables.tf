@@ -83,6 +83,26 @@ variable "smtp_username" {
   default     = ""
 }
 
+variable "directory_quota_per_minute" {
+  description = "Directory API calls a minute per reseller account: Google's default, or the quota Google raised for the project."
+  type        = number
+  default     = 2400
+  validation {
+    condition     = var.directory_quota_per_minute > 0
+    error_message = "directory_quota_per_minute must be positive."
+  }
+}
+
+variable "licensing_quota_per_minute" {
+  description = "Licensing API calls a minute per reseller account: Google's default, or the quota Google raised for the project."
+  type        = number
+  default     = 300
+  validation {
+    condition     = var.licensing_quota_per_minute > 0
+    error_message = "licensing_quota_per_minute must be positive."
+  }
+}
+
 variable "extra_environment" {
   description = "More environment variables for every function (not secrets: they are readable in the console)."
   type        = map(string)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from portalsync.adapters.auth import GOOGLE_TOKEN_URI, IAM_CREDENTIALS_ENDPOINT, AuthConfig, AuthMode
+from portalsync.adapters.throttle import DIRECTORY_PER_MINUTE, LICENSING_PER_MINUTE
 from portalsync.model import ResellerAccount
 from portalsync.notify import Notifier
 from portalsync.ports import Clock, FindingSink, Workspace, WorkspaceFactory
@@ -48,6 +49,9 @@ class Config:
     database: str = "(default)"
     workspace_endpoint: str | None = None
     auth: AuthConfig = field(default_factory=AuthConfig)
+    #: per reseller account; raise them only when Google has raised the project's quota
+    directory_quota_per_minute: float = DIRECTORY_PER_MINUTE
+    licensing_quota_per_minute: float = LICENSING_PER_MINUTE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -72,7 +76,26 @@ class Config:
             database=env.get("PORTALSYNC_FIRESTORE_DATABASE") or "(default)",
             workspace_endpoint=endpoint,
             auth=auth,
+            directory_quota_per_minute=_per_minute(
+                env, "PORTALSYNC_DIRECTORY_QUOTA_PER_MINUTE", DIRECTORY_PER_MINUTE
+            ),
+            licensing_quota_per_minute=_per_minute(
+                env, "PORTALSYNC_LICENSING_QUOTA_PER_MINUTE", LICENSING_PER_MINUTE
+            ),
         )
+
+
+def _per_minute(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name) or ""
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number of calls a minute, not {raw!r}")
+    return value
 
 
 def firestore_client(config: Config) -> Any:
@@ -105,14 +128,18 @@ class GoogleWorkspaces:
 
     def __call__(self, account: ResellerAccount) -> Workspace:
         from portalsync.adapters.auth import delegated_credentials, runtime_credentials
-        from portalsync.adapters.workspace import GoogleEndpoints, GoogleWorkspace
+        from portalsync.adapters.workspace import ApiLimits, GoogleEndpoints, GoogleWorkspace
 
         if self.config.auth.mode == "keyless" and self._source is None:
             self._source = self._runtime_identity(runtime_credentials)
         credentials = delegated_credentials(self.config.auth, account.admin_subject, source=self._source)
         endpoint = self.config.workspace_endpoint
         endpoints = GoogleEndpoints.single_host(endpoint) if endpoint else GoogleEndpoints()
-        return GoogleWorkspace(credentials, endpoints)
+        limits = ApiLimits(
+            directory_per_minute=self.config.directory_quota_per_minute,
+            licensing_per_minute=self.config.licensing_quota_per_minute,
+        )
+        return GoogleWorkspace(credentials, endpoints, limits)
 
     def _runtime_identity(self, lookup: Any) -> Any:
         """Application default credentials; against the emulator (whose IAM accepts any bearer) a stand-in."""

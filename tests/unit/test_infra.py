@@ -207,6 +207,17 @@ def test_environment_names_each_topic() -> None:
     assert 'PORTALSYNC_TOPIC_${upper(role)}" => name' in environment
 
 
+def test_the_quota_is_a_variable_whose_default_is_the_throttles() -> None:
+    from portalsync.adapters.throttle import DIRECTORY_PER_MINUTE, LICENSING_PER_MINUTE
+
+    environment = str(_config()["locals"]["function_environment"])
+    variables = _config()["variable"]
+    for api, default in (("directory", DIRECTORY_PER_MINUTE), ("licensing", LICENSING_PER_MINUTE)):
+        assert f"PORTALSYNC_{api.upper()}_QUOTA_PER_MINUTE" in environment
+        assert f"var.{api}_quota_per_minute" in environment
+        assert variables[f"{api}_quota_per_minute"]["default"] == default
+
+
 def test_terraform_fmt() -> None:
     terraform = shutil.which("terraform")
     if terraform is None:

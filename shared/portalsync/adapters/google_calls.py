@@ -1,8 +1,9 @@
 """Executing google-api-python-client requests: throttled, retried, counted, errors mapped.
 
 Single calls and batches go through `ApiCaller`, so every request (each inner call of a batch, and each
-retry) takes a quota token and counts as one API call. A batch retries only the parts that failed
-transiently, in a new, smaller batch, after one shared backoff.
+retry) takes a quota token and counts as one API call. A batch never holds more parts than its API's bucket
+can hold, so it cannot burst past the quota. A batch retries only the parts that failed transiently, in a
+new, smaller batch, after one shared backoff.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ class ApiCaller:
         self.buckets = buckets  # by API name: "directory", "licensing"
         self.batch_size = batch_size
         self.calls = 0
+
+    def chunk_size(self, api: str) -> int:
+        """Parts per multipart request: the batch size, but never more than the bucket holds."""
+        bucket = self.buckets.get(api)
+        return self.batch_size if bucket is None else min(self.batch_size, bucket.largest_take)
 
     def _take(self, api: str, count: int = 1) -> None:
         self.calls += count
@@ -76,8 +82,9 @@ class ApiCaller:
         while pending:
             attempt += 1
             failed: dict[int, WorkspaceError] = {}
-            for start in range(0, len(pending), self.batch_size):
-                chunk = pending[start : start + self.batch_size]
+            size = self.chunk_size(api)
+            for start in range(0, len(pending), size):
+                chunk = pending[start : start + size]
                 failed.update(self._run_batch(api, batch_uri, requests, chunk, results))
             retry: list[int] = []
             delays: list[float] = []

@@ -34,6 +34,12 @@ class TokenBucket:
         self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.per_second)
         self._stamp = now
 
+    @property
+    def largest_take(self) -> int:
+        """The most calls that may go out at once: a batch bigger than this is split (`ApiCaller.batch`),
+        since a multipart request sends all its parts together whatever the balance says afterwards."""
+        return max(1, int(self.capacity))
+
     def acquire(self, tokens: float = 1.0) -> float:
         """Take `tokens` (more than the burst is allowed: the balance goes negative and later calls wait)."""
         with self._lock:

@@ -1,0 +1,69 @@
+"""The per-minute quota: configurable per deployment, and never burst past by one big batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from portalsync.adapters.google_calls import ApiCaller
+from portalsync.adapters.retry import Retrier, RetryPolicy
+from portalsync.adapters.throttle import DIRECTORY_PER_MINUTE, LICENSING_PER_MINUTE, TokenBucket
+from portalsync.bootstrap import Config, GoogleWorkspaces
+from portalsync.errors import WorkspaceError
+from tests.unit.builders import account
+from tests.unit.test_google_errors import FakeTimer
+
+EMULATOR = {"PORTALSYNC_WORKSPACE_ENDPOINT": "http://127.0.0.1:9/"}  # static token: no network
+
+
+def per_minute(workspace: Any, api: str) -> float:
+    bucket: TokenBucket = workspace._calls.buckets[api]
+    return round(bucket.per_second * 60, 6)
+
+
+def test_a_raised_quota_reaches_the_throttle() -> None:
+    config = Config.from_env(
+        {
+            **EMULATOR,
+            "PORTALSYNC_DIRECTORY_QUOTA_PER_MINUTE": "6000",
+            "PORTALSYNC_LICENSING_QUOTA_PER_MINUTE": "900",
+        }
+    )
+    workspace = GoogleWorkspaces(config)(account("acme", ["a.example"]))
+    assert (per_minute(workspace, "directory"), per_minute(workspace, "licensing")) == (6000, 900)
+
+    default = GoogleWorkspaces(Config.from_env(EMULATOR))(account("acme", ["a.example"]))
+    assert per_minute(default, "directory") == DIRECTORY_PER_MINUTE
+    assert per_minute(default, "licensing") == LICENSING_PER_MINUTE
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "lots"])
+def test_a_quota_that_is_not_a_positive_number_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="PORTALSYNC_LICENSING_QUOTA_PER_MINUTE"):
+        Config.from_env({"PORTALSYNC_LICENSING_QUOTA_PER_MINUTE": value})
+
+
+def test_a_batch_never_takes_more_tokens_at_once_than_the_bucket_holds(monkeypatch: Any) -> None:
+    timer = FakeTimer()
+    licensing = TokenBucket(LICENSING_PER_MINUTE, LICENSING_PER_MINUTE / 60, timer)  # 5 a second
+    caller = ApiCaller(Retrier(RetryPolicy(), timer), {"licensing": licensing}, batch_size=100)
+    chunks: list[int] = []
+
+    def run_batch(
+        api: str, uri: str, requests: Sequence[Any], chunk: Sequence[int], results: list[Any]
+    ) -> dict[int, WorkspaceError]:
+        caller._take(api, len(chunk))
+        chunks.append(len(chunk))
+        for index in chunk:
+            results[index] = "ok"
+        return {}
+
+    monkeypatch.setattr(caller, "_run_batch", run_batch)
+    results = caller.batch("licensing", "http://batch", [lambda: None] * 12)
+
+    assert results == ["ok"] * 12
+    assert chunks == [5, 5, 2]
+    assert caller.calls == 12
+    assert timer.now == pytest.approx(1.4)  # 12 calls at 5 a second, the first 5 from the full bucket
