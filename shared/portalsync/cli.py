@@ -181,9 +181,9 @@ def approve(
 @app.command()
 def demo() -> None:
     """Start the local emulators, provision a demo roster, sync twice, stop what was started."""
-    from portalsync.demo import run
+    from portalsync.demo import run, wide_console
 
-    run(out)
+    run(wide_console())
 
 
 def _call(func: Any, service: Service | None = None) -> Any:

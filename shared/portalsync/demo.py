@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -171,11 +171,20 @@ def _name(person_id: str) -> str:
     return " ".join(x for x in parts if x) or person_id
 
 
+MIN_WIDTH = 120
+
+
+def wide_console(file: IO[str] | None = None) -> Console:
+    """A console at least MIN_WIDTH columns wide: rich assumes 80 when stdout is not a terminal (CI logs,
+    a pipe), which cuts the table's names and addresses short."""
+    return Console(file=file, width=max(MIN_WIDTH, Console(file=file).width))
+
+
 def run(console: Console | None = None) -> None:
     from portalsync.bootstrap import build_service
     from workspace_emulator.client import ControlClient
 
-    console = console or Console()
+    console = console or wide_console()
     with tempfile.TemporaryDirectory(prefix="portalsync-demo-") as logs, LocalStack(Path(logs)) as stack:
         console.print(
             f"Firestore emulator on {stack.firestore_host}, Workspace emulator on {stack.workspace_url}"
