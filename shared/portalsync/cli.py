@@ -160,8 +160,9 @@ def roster_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
     if report.deactivated:
         out.print(f"deactivated (not in the file): {', '.join(report.deactivated)}")
     for issue in issues:
-        out.print(f"[red]{issue.source}[/] {issue.field}: {issue.message}")
-    if issues:
+        colour = "yellow" if issue.warning else "red"
+        out.print(f"[{colour}]{issue.source}[/] {issue.field}: {issue.message}")
+    if any(not issue.warning for issue in issues):
         out.print("[yellow]rows with problems were skipped; nobody was deactivated[/]")
 
 

@@ -102,11 +102,16 @@ class Clock(Protocol):
 
 @dataclass(frozen=True)
 class ValidationIssue:
-    """A desired-state document or roster row that was skipped, and why."""
+    """A desired-state document or roster row that was skipped, and why.
+
+    A `warning` skipped nothing (e.g. an unknown roster column, ignored): the input is still complete, so it
+    does not stop a roster import from deactivating the people missing from it.
+    """
 
     source: str  # e.g. "people/abc" or "roster.csv row 7"
     field: str
     message: str
+    warning: bool = False
 
 
 @dataclass

@@ -125,11 +125,12 @@ class Service:
 
     def import_roster(self, people: Sequence[Person], issues: Sequence[ValidationIssue]) -> ImportReport:
         """Upsert the file's people; those missing from it are deactivated, unless rows were bad (then a
-        skipped row's person would be lost silently) — the mass-removal guard still checks what follows."""
+        skipped row's person would be lost silently) — the mass-removal guard still checks what follows.
+        Warnings (an ignored column) skipped nobody, so they do not hold the deactivations back."""
         self.store.record_issues(issues)
         imported = {p.person_id for p in people}
         gone: list[Person] = []
-        if not issues:
+        if not any(not issue.warning for issue in issues):
             current = self.store.load_desired().people
             gone = [
                 p.model_copy(update={"active": False})

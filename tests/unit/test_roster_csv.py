@@ -85,6 +85,22 @@ def test_header_problems() -> None:
     assert parse_roster(b"", "empty.csv")[1][0].message == "the file is empty"
 
 
+def test_an_unknown_column_is_one_warning_on_the_header_not_a_bad_row() -> None:
+    raw = (
+        HEADER.strip() + ",team,team\r\n" + JAPANESE.strip() + ",ops,x\r\n" + PLAIN.strip() + ",,\r\n"
+    ).encode()
+    people, issues = parse_roster(raw, "x.csv")
+    assert [p.person_id for p in people] == ["yamada", "smith"]
+    assert [(i.source, i.field, i.warning) for i in issues] == [("x.csv row 1", "team", True)]
+
+
+def test_cells_past_the_header_fail_their_row_only_when_not_empty() -> None:
+    raw = (HEADER + PLAIN.strip() + ",,\r\n" + JAPANESE.strip() + ",stray\r\n").encode()
+    people, issues = parse_roster(raw, "x.csv")
+    assert [p.person_id for p in people] == ["smith"]  # trailing commas, as Excel leaves them
+    assert [(i.source, i.warning) for i in issues] == [("x.csv row 3", False)]  # maybe shifted columns
+
+
 def test_username_overrides_column() -> None:
     raw = b"workspace_email,given_name,family_name,username_overrides\na@corp.example,A,B,a.example=a2\n"
     people, issues = parse_roster(raw, "o.csv")

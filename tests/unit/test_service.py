@@ -357,6 +357,14 @@ def test_roster_import_deactivates_missing_people_only_when_every_row_was_good()
     assert not world.store.people["bob"].active
 
 
+def test_a_roster_warning_does_not_hold_back_deactivation() -> None:
+    world = World(roster())
+    ignored = [ValidationIssue("roster.csv row 1", "team", "unknown column, ignored", warning=True)]
+    report = world.service.import_roster(roster()[:2], ignored)
+    assert report.deactivated == ("bob",)
+    assert world.store.issues == ignored
+
+
 class Days(FakeClock):
     """A clock whose date can move on (the fake's default stays within one minute of one day)."""
 

@@ -15,7 +15,9 @@ Columns (header names, any order, case-insensitive; only the first four are need
 | `username_overrides` | `domain=username;...`, e.g. after a conflict on one domain |
 
 A bad row becomes a `ValidationIssue` ("<file> row N", field, why) and is skipped; the others are read.
-Row numbers are the spreadsheet's: the header is row 1.
+Row numbers are the spreadsheet's: the header is row 1. An unknown column (a team or notes column kept in the
+same sheet) is reported once, on row 1, as a warning and ignored: it skips nobody. Empty cells past the last
+header (trailing commas) are ignored; a non-empty one fails its row, since it may mean shifted columns.
 """
 
 from __future__ import annotations
@@ -66,8 +68,8 @@ def parse_roster(raw: bytes, name: str) -> tuple[list[Person], list[ValidationIs
         return [], [ValidationIssue(name, "", "the file is empty")]
     header = [h.strip().lower() for h in rows[0]]
     issues = [
-        ValidationIssue(f"{name} row 1", column, "unknown column, ignored")
-        for column in header
+        ValidationIssue(f"{name} row 1", column, "unknown column, ignored", warning=True)
+        for column in dict.fromkeys(header)
         if column and column not in COLUMNS
     ]
     missing = [c for c in REQUIRED if c not in header]
@@ -80,7 +82,7 @@ def parse_roster(raw: bytes, name: str) -> tuple[list[Person], list[ValidationIs
         if not any(c.strip() for c in cells):
             continue  # blank lines Excel leaves at the end
         source = f"{name} row {number}"
-        if len(cells) > len(header):
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
             issues.append(ValidationIssue(source, "", f"{len(cells)} cells for {len(header)} columns"))
             continue
         values = dict(zip(header, (c.strip() for c in cells), strict=False))
