@@ -1,5 +1,5 @@
 # One runtime service account for every function, with only what the code does:
-#   read/write Firestore, publish the fan-out and onboarding events, sign its own JWTs (keyless domain-wide
+#   read/write Firestore, publish the nightly fan-out, sign its own JWTs (keyless domain-wide
 #   delegation), receive Eventarc events and invoke its own event-driven functions.
 # Google Workspace permissions are not IAM: each reseller account grants them to this account's client id
 # (output runtime_service_account_client_id) in its Admin console, see docs/deploy.md.
@@ -13,9 +13,9 @@ resource "google_service_account" "runtime" {
 locals {
   runtime_member = "serviceAccount:${google_service_account.runtime.email}"
 
-  # Topics the code publishes to: nightly_sync fans out to sync-account, the roster trigger to onboard.
-  # The nightly topic is published by Cloud Scheduler's own agent.
-  published_topics = [local.topics.sync_account, local.topics.onboard]
+  # Topics the code publishes to (names.PUBLISHED_TOPICS): nightly_sync fans out to sync-account. Cloud
+  # Scheduler's agent publishes nightly; onboard is published by operators, never by the functions.
+  published_topics = [local.topics.sync_account]
 }
 
 # Firestore read/write, limited by an IAM condition to portalsync's database.

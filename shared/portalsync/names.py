@@ -10,6 +10,10 @@ TOPIC_SYNC_ACCOUNT: Final = "portalsync-sync-account"
 TOPIC_ONBOARD: Final = "portalsync-onboard"
 TOPIC_DEAD_LETTER: Final = "portalsync-dead-letter"
 TOPICS: Final = (TOPIC_NIGHTLY, TOPIC_SYNC_ACCOUNT, TOPIC_ONBOARD, TOPIC_DEAD_LETTER)
+# What the functions publish to, so all their service account may publish to (infra/iam.tf): only the nightly
+# fan-out publishes. Cloud Scheduler publishes nightly, an operator onboard, Pub/Sub's agent dead letters.
+# tests/unit/test_infra.py derives the set from the code's publish calls.
+PUBLISHED_TOPICS: Final = (TOPIC_SYNC_ACCOUNT,)
 
 # Cloud Functions entry points in functions/main.py -> the trigger that runs each
 FUNCTIONS: Final = {

@@ -7,6 +7,7 @@ Google project or network access; `terraform fmt` uses the Terraform `make terra
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import shutil
@@ -190,9 +191,83 @@ def test_runtime_account_has_least_privilege() -> None:
     assert accessor["member"] == "${local.runtime_member}"
 
 
-def test_publisher_grants_name_declared_topics() -> None:
-    published = _config()["locals"]["published_topics"]
-    assert published == ["${local.topics.sync_account}", "${local.topics.onboard}"]
+# Modules that never run in a function: the local stack and the demo (the local stack publishes to the
+# emulator as Cloud Scheduler would), and the Publisher implementation, which forwards its caller's topic.
+_NOT_PUBLISHERS = {"demo.py", "local_functions.py", "local_stack.py", "adapters/pubsub_publisher.py"}
+
+
+def _runtime_modules() -> dict[str, ast.Module]:
+    package = ROOT / "shared" / "portalsync"
+    return {
+        path.relative_to(package).as_posix(): ast.parse(path.read_text())
+        for path in sorted(package.rglob("*.py"))
+        if path.relative_to(package).as_posix() not in _NOT_PUBLISHERS
+    }
+
+
+def _topics_named(expression: ast.AST) -> set[str]:
+    """The `names.TOPIC_*` constants an expression mentions."""
+    return {
+        getattr(names, node.attr)
+        for node in ast.walk(expression)
+        if isinstance(node, ast.Attribute)
+        and node.attr.startswith("TOPIC_")
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "names"
+    }
+
+
+def _setting_values(field: str, modules: dict[str, ast.Module]) -> list[ast.AST]:
+    """Where a `FlowSettings` field gets its value: the class default and every `FlowSettings(field=...)`."""
+    found: list[ast.AST] = []
+    for tree in modules.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name == "FlowSettings":
+                found += [
+                    item.value
+                    for item in node.body
+                    if isinstance(item, ast.AnnAssign)
+                    and isinstance(item.target, ast.Name)
+                    and item.target.id == field
+                    and item.value is not None
+                ]
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "FlowSettings":
+                found += [keyword.value for keyword in node.keywords if keyword.arg == field]
+    return found
+
+
+def _published_topics() -> set[str]:
+    """Every topic a `.publish(topic, ...)` call in the functions' code can name: a `names.TOPIC_*` in the
+    call, or a `settings.<field>` resolved through FlowSettings' default and constructor calls."""
+    modules = _runtime_modules()
+    topics: set[str] = set()
+    calls = 0
+    for path, tree in modules.items():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "publish"):
+                continue
+            calls += 1
+            [topic, *_] = node.args
+            named = _topics_named(topic)
+            if not named and isinstance(topic, ast.Attribute):
+                named = set().union(*(_topics_named(v) for v in _setting_values(topic.attr, modules)))
+            assert named, f"{path}:{node.lineno}: cannot tell which topic {ast.unparse(topic)} is"
+            topics |= named
+    assert calls, "no publish call found: the scan is looking in the wrong place"
+    return topics
+
+
+def test_the_functions_publish_only_to_the_declared_topics() -> None:
+    assert _published_topics() == set(names.PUBLISHED_TOPICS)
+
+
+def test_publisher_grants_exactly_the_topics_the_code_publishes_to() -> None:
+    role_of = {name: role for role, name in _config()["locals"]["topics"].items()}
+    granted = _config()["locals"]["published_topics"]
+    assert sorted(granted) == sorted(f"${{local.topics.{role_of[t]}}}" for t in _published_topics())
+    publisher = _resource("google_pubsub_topic_iam_member", "runtime_publisher")
+    assert publisher["for_each"] == "${toset(local.published_topics)}"
+    assert publisher["member"] == "${local.runtime_member}"
 
 
 def test_required_apis_are_enabled() -> None:
