@@ -15,6 +15,7 @@ than `run_group_overdue_seconds`, and its digest goes out then, naming the accou
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -161,10 +162,14 @@ class Flows:
         skipped = self._skip(event, "sync_account")
         if skipped:
             return skipped
-        lease = f"account-{account_id}"
-        if not self.leases.acquire(lease, event.event_id, self.settings.lease_seconds):
+        lease, holder = f"account-{account_id}", _holder(event)
+        if not self.leases.acquire(lease, holder, self.settings.lease_seconds):
             raise RetryLater(f"account {account_id} is being synced by another delivery")
         try:
+            if self.events.seen(event.event_id):
+                # another delivery of this message finished between our first check and the lease
+                log.info("event already processed, acked", extra={"event_id": event.event_id})
+                return "duplicate"
             self._sync_one(account_id, str(event.payload.get("trigger") or "account"))
             group_id = event.payload.get("group_id")
             if group_id:
@@ -173,7 +178,7 @@ class Flows:
                     self.notifier.digest(group)
             self.events.mark_done(event.event_id, {"flow": "sync_account", "account_id": account_id})
         finally:
-            self.leases.release(lease, event.event_id)
+            self.leases.release(lease, holder)
         self.drain()
         return "synced"
 
@@ -244,6 +249,11 @@ class Flows:
             }
         open_alerts = [a.to_dict() for a in self.alerts.open_alerts()]
         return {"accounts": accounts, "open_alerts": open_alerts, "states": dict(states)}
+
+
+def _holder(event: FlowEvent) -> str:
+    """Unique per delivery: two deliveries of one message (same event id) must not share a lease."""
+    return f"{event.event_id}:{uuid.uuid4().hex}"
 
 
 def _seconds_between(earlier: str, later: str) -> float:

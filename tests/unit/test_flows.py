@@ -225,3 +225,41 @@ def test_a_run_group_that_never_completes_gets_its_digest_from_the_next_nightly_
     world.flows.nightly(event("night-3", published_at=None))  # closed once
     world.flows.sync_account(event("b", account_id="beta", group_id=group_id))  # late after all
     assert [m.message_id for m in world.outbox.of_kind(MailKind.DIGEST)] == [f"digest/{group_id}"]
+
+
+def test_two_deliveries_of_one_message_at_once_sync_the_account_once() -> None:
+    """The second delivery arrives while the first holds the lease: same event id, yet it must wait."""
+    world = FlowWorld()
+    acquire = world.leases.acquire
+    second: list[str] = []
+
+    def overlapping(name: str, holder: str, seconds: float) -> bool:
+        took = acquire(name, holder, seconds)
+        world.leases.acquire = acquire  # type: ignore[method-assign]
+        with pytest.raises(RetryLater):
+            second.append(world.flows.sync_account(event("m1", account_id="acme")))
+        return took
+
+    world.leases.acquire = overlapping  # type: ignore[method-assign]
+    assert world.flows.sync_account(event("m1", account_id="acme")) == "synced"
+
+    assert second == []
+    assert len(world.store.runs) == 1
+    assert world.leases.held == {}
+
+
+def test_a_delivery_that_gets_the_lease_after_the_other_finished_does_no_work() -> None:
+    """Both passed the first seen-check; the other delivery synced and released before this one's lease."""
+    world = FlowWorld()
+    acquire = world.leases.acquire
+
+    def late(name: str, holder: str, seconds: float) -> bool:
+        world.leases.acquire = acquire  # type: ignore[method-assign]
+        assert world.flows.sync_account(event("m1", account_id="acme")) == "synced"
+        return acquire(name, holder, seconds)
+
+    world.leases.acquire = late  # type: ignore[method-assign]
+    assert world.flows.sync_account(event("m1", account_id="acme")) == "duplicate"
+
+    assert len(world.store.runs) == 1
+    assert world.leases.held == {}
