@@ -7,7 +7,7 @@ output "runtime_service_account_email" {
 }
 
 output "runtime_service_account_client_id" {
-  description = "Client ID to authorise for the scopes of `python -m portalsync.scopes` in each reseller account."
+  description = "Client ID to authorise in each tenant for the scopes of its roles: `python -m portalsync.scopes --for ROLE`."
   value       = google_service_account.runtime.unique_id
 }
 

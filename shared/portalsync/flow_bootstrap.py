@@ -61,7 +61,7 @@ def mailer(config: Config, workspaces: GoogleWorkspaces, env: Mapping[str, str])
         return SmtpMailer(smtp, sender)
     from portalsync.adapters.gmail_mailer import GMAIL_ENDPOINT, GmailMailer
 
-    credentials = _credentials(config, workspaces, sender, (scopes.GMAIL_SEND,))
+    credentials = _credentials(config, workspaces, sender, scopes.MAIL_SENDER)
     return GmailMailer(credentials, sender, endpoint=config.workspace_endpoint or GMAIL_ENDPOINT)
 
 
@@ -77,13 +77,12 @@ def roster_source(
     if group:
         from portalsync.adapters.roster_group import DIRECTORY_ENDPOINT, GroupRoster
 
-        wanted = (scopes.GROUP_MEMBERS_READ, scopes.USERS)
-        credentials = _credentials(config, workspaces, subject, wanted)
+        credentials = _credentials(config, workspaces, subject, scopes.ROSTER_GROUP)
         return GroupRoster(credentials, group, endpoint=config.workspace_endpoint or DIRECTORY_ENDPOINT)
     from portalsync.adapters.roster_sheet import SHEETS_ENDPOINT, SheetRoster
 
     spreadsheet, _, tab = sheet.partition("!")
-    credentials = _credentials(config, workspaces, subject, (scopes.SHEETS_READ,))
+    credentials = _credentials(config, workspaces, subject, scopes.ROSTER_SHEET)
     return SheetRoster(
         credentials, spreadsheet, tab or None, endpoint=config.workspace_endpoint or SHEETS_ENDPOINT
     )

@@ -1,43 +1,90 @@
-"""The delegation scope list: minimal, printable for the Admin console, and written down only in code."""
+"""The delegation scopes per tenant role: minimal, what the code requests, printable for the Admin console."""
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from portalsync import scopes
-from portalsync.adapters.auth import WORKSPACE_SCOPES
+import pytest
+from google.oauth2 import credentials as oauth2_credentials
+
+from portalsync import flow_bootstrap, scopes
+from portalsync.adapters import auth
+from portalsync.bootstrap import Config, GoogleWorkspaces
+from tests.unit.builders import account
 
 DEPLOY_DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 
 
-def test_scopes_are_the_minimal_set() -> None:
-    short = {scope.removeprefix("https://www.googleapis.com/auth/") for scope in scopes.ALL}
-    assert short == {
-        "admin.directory.user",
-        "admin.directory.orgunit",
-        "admin.directory.rolemanagement",
-        "apps.licensing",
-        "admin.directory.group.member.readonly",
-        "spreadsheets.readonly",
-        "gmail.send",
-    }
-    assert len(scopes.ALL) == len(short)
+@pytest.fixture
+def requested(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[str, ...]]]:
+    """(subject, scopes) of every delegated credential the composition roots build, defaults included."""
+    calls: list[tuple[str, tuple[str, ...]]] = []
+    signature = inspect.signature(auth.delegated_credentials)
+
+    def record(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        calls.append((bound.arguments["subject"], tuple(bound.arguments["scopes"])))
+        return oauth2_credentials.Credentials(token="recorded")  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(auth, "delegated_credentials", record)
+    return calls
 
 
-def test_the_list_is_exactly_what_the_code_requests() -> None:
-    # the workspace adapter, the Gmail sender, the group roster (members + users) and the sheet roster
-    requested = {
-        *WORKSPACE_SCOPES,
-        scopes.GMAIL_SEND,
-        scopes.GROUP_MEMBERS_READ,
-        scopes.USERS,
-        scopes.SHEETS_READ,
+def _config() -> Config:
+    return Config(workspace_endpoint="http://127.0.0.1:9/", auth=auth.AuthConfig(mode="emulator"))
+
+
+def _scopes_for(role: str, requested: list[tuple[str, tuple[str, ...]]]) -> tuple[str, ...]:
+    """Build the adapter of one role the way the functions do, and return the scopes it asked for."""
+    config = _config()
+    workspaces = GoogleWorkspaces(config)
+    if role == "workspace":
+        workspaces(account(admin_subject="admin@a.example"))
+    elif role == "sender":
+        env = {"PORTALSYNC_MAIL_SENDER": "notices@main.example", "PORTALSYNC_MAIL_TRANSPORT": "gmail"}
+        flow_bootstrap.mailer(config, workspaces, env)
+    else:
+        source = {"roster-group": "PORTALSYNC_ROSTER_GROUP", "roster-sheet": "PORTALSYNC_ROSTER_SHEET"}[role]
+        env = {source: "staff@main.example", "PORTALSYNC_ROSTER_SUBJECT": "reader@main.example"}
+        flow_bootstrap.roster_source(config, workspaces, env)
+    [(_, wanted)] = requested
+    return wanted
+
+
+@pytest.mark.parametrize("role", ["workspace", "sender", "roster-group", "roster-sheet"])
+def test_each_role_lists_exactly_what_its_adapter_requests(
+    role: str, requested: list[tuple[str, tuple[str, ...]]]
+) -> None:
+    assert _scopes_for(role, requested) == scopes.BY_ROLE[role]
+
+
+def test_roles_are_the_named_tuples() -> None:
+    assert scopes.BY_ROLE == {
+        "workspace": scopes.WORKSPACE,
+        "sender": scopes.MAIL_SENDER,
+        "roster-group": scopes.ROSTER_GROUP,
+        "roster-sheet": scopes.ROSTER_SHEET,
     }
-    assert set(scopes.ALL) == requested
-    assert not any("customer" in s or "domain" in s for s in WORKSPACE_SCOPES)  # never called
+    assert auth.WORKSPACE_SCOPES == scopes.WORKSPACE
+
+
+def test_reseller_accounts_are_never_asked_for_mail_or_roster_scopes() -> None:
+    assert scopes.GMAIL_SEND not in scopes.WORKSPACE
+    assert scopes.SHEETS_READ not in scopes.WORKSPACE
+    assert scopes.GROUP_MEMBERS_READ not in scopes.WORKSPACE
+    assert not any("customer" in s or "domain" in s for s in scopes.WORKSPACE)  # never called
+
+
+def test_all_is_the_union_of_the_roles_each_once() -> None:
+    assert tuple(dict.fromkeys(s for role in scopes.BY_ROLE.values() for s in role)) == scopes.ALL
+    assert len(set(scopes.ALL)) == len(scopes.ALL) == 7
 
 
 def test_admin_console_list_is_comma_joined_without_spaces() -> None:
@@ -46,14 +93,35 @@ def test_admin_console_list_is_comma_joined_without_spaces() -> None:
     assert tuple(listed.split(",")) == scopes.ALL
 
 
-def test_module_prints_the_list() -> None:
-    printed = subprocess.run(
-        [sys.executable, "-m", "portalsync.scopes"], capture_output=True, text=True, check=True
-    ).stdout
-    assert printed.strip() == scopes.admin_console_list()
+def _printed(*args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "portalsync.scopes", *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
-def test_deploy_doc_prints_the_list_instead_of_copying_it() -> None:
+@pytest.mark.parametrize("role", [*scopes.BY_ROLE, "all"])
+def test_module_prints_the_list_of_a_role(role: str) -> None:
+    expected = scopes.ALL if role == "all" else scopes.BY_ROLE[role]
+    assert _printed("--for", role) == scopes.admin_console_list(expected)
+
+
+def test_module_prints_the_union_of_several_roles() -> None:
+    both: Sequence[str] = (*scopes.WORKSPACE, *scopes.MAIL_SENDER)
+    assert _printed("--for", "workspace", "--for", "sender") == scopes.admin_console_list(both)
+    # the group roster needs USERS, which the workspace role already has: listed once
+    assert _printed("--for", "workspace", "--for", "roster-group").split(",").count(scopes.USERS) == 1
+
+
+def test_module_needs_a_role() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "portalsync.scopes"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "--for" in result.stderr
+
+
+def test_deploy_doc_prints_each_role_instead_of_copying_the_lists() -> None:
     text = DEPLOY_DOC.read_text()
-    assert "python -m portalsync.scopes" in text
+    for role in scopes.BY_ROLE:
+        assert f"python -m portalsync.scopes --for {role}" in text
     assert not re.findall(r"googleapis\.com/auth/", text)

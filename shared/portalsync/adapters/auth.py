@@ -30,14 +30,8 @@ GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, 
 IAM_CREDENTIALS_ENDPOINT = "https://iamcredentials.googleapis.com/"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 
-#: What the workspace adapter calls: users, OUs, roles and licences; nothing else (the customer is always
-#: `my_customer`, so neither customers.get nor domains.list is ever needed).
-WORKSPACE_SCOPES: tuple[str, ...] = (
-    scope_names.USERS,
-    scope_names.ORGUNITS,
-    scope_names.ROLE_MANAGEMENT,
-    scope_names.LICENSING,
-)
+#: What the workspace adapter calls in every reseller account: users, OUs, roles and licences.
+WORKSPACE_SCOPES: tuple[str, ...] = scope_names.WORKSPACE
 
 AuthMode = Literal["emulator", "keyless", "keyfile"]
 
