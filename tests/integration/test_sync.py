@@ -192,6 +192,21 @@ def test_faults_still_converge_without_duplicates(stack: Stack) -> None:
     assert_no_duplicates(stack)
 
 
+def test_a_nested_ou_path_is_made_with_its_missing_parents(stack: Stack) -> None:
+    stack.seed()
+    nested = "/Support/Customer Care Portal"
+    stack.db.collection(names.COL_ACCOUNTS).document("acme").update({"ou_path": nested})
+    stack.service.sync_all()
+    assert set(stack.statuses().values()) == {"provisioned"}
+    tenant = stack.tenant("C01aaaaaa")
+    assert {"/Support", nested} <= {o["orgUnitPath"] for o in tenant["orgunits"]}
+    assert {u["orgUnitPath"] for u in tenant["users"] if u["primaryEmail"].startswith("taro@")} == {nested}
+
+    stack.control.delete("calls")
+    stack.service.sync_all()
+    assert stack.admin_writes() == {}
+
+
 def test_truncated_roster_trips_the_guard_until_approved(stack: Stack, tmp_path: Path) -> None:
     staff = {
         f"p{i}": {

@@ -14,7 +14,7 @@ from portalsync.adapters.auth import WORKSPACE_SCOPES, AuthConfig, delegated_cre
 from portalsync.adapters.retry import RetryPolicy
 from portalsync.adapters.workspace import ApiLimits, GoogleEndpoints, GoogleWorkspace, emulator_workspace
 from portalsync.apply import apply_plan
-from portalsync.errors import AuthError
+from portalsync.errors import AlreadyExistsError, AuthError
 from portalsync.model import ResellerAccount, RoleSpec, Settings
 from portalsync.observed import Subscription
 from portalsync.results import Outcome, random_password
@@ -188,6 +188,21 @@ def test_the_throttle_keeps_calls_under_the_quota(control: ControlClient, emulat
     ws = workspace(emulator_url, limits=limits, retry=RetryPolicy(max_attempts=1))
     for _ in range(15):
         ws.observe(ACCOUNT, SETTINGS, {})  # would be refused with 403 userRateLimitExceeded unthrottled
+
+
+def test_a_nested_org_unit_is_made_with_its_missing_parents(
+    control: ControlClient, emulator_url: str
+) -> None:
+    ws = workspace(emulator_url)
+    ws.create_org_unit("/Support/Care/Customer Care Portal")
+    paths = {o["orgUnitPath"] for o in control.get("state")["customers"]["C01aaaaaa"]["orgunits"]}
+    assert {"/Support", "/Support/Care", "/Support/Care/Customer Care Portal"} <= paths
+    with pytest.raises(AlreadyExistsError):
+        ws.create_org_unit("/Support/Care/Customer Care Portal")
+
+    control.delete("calls")
+    ws.create_org_unit("/Support/Care/Other")  # the parent exists: one call, as for a top-level OU
+    assert control.calls() == {"directory.orgunits.insert": 1}
 
 
 def test_inserts_are_batched(control: ControlClient, emulator_url: str) -> None:

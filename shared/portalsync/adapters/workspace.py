@@ -8,6 +8,7 @@ emulator; batches go to `<endpoint>/batch`, because `new_batch_http_request()` i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any
@@ -139,16 +140,30 @@ class GoogleWorkspace:
     # --- writes ----------------------------------------------------------------------------------------
 
     def create_org_unit(self, path: str) -> None:
-        """Google answers 400 "Invalid Ou Id", not 409, for an existing OU: read it back to tell which."""
+        """The OU and any missing parent: orgunits.insert makes one level, so `/Support/Portal` fails while
+        `/Support` is missing. Google answers a plain 400 both for an existing OU ("Invalid Ou Id", not 409)
+        and for a missing parent, so a failed insert reads the OU, then its parent, back to tell which; the
+        usual case (the parent exists) stays one call."""
         parent, _, name = path.rstrip("/").rpartition("/")
-        body = {"name": name, "parentOrgUnitPath": parent or "/"}
-        orgunits = self._directory.orgunits()
         try:
-            self._calls.execute("directory", lambda: orgunits.insert(customerId="my_customer", body=body))
+            self._insert_org_unit(parent or "/", name)
+            return
         except PermanentError as error:
-            if type(error) is not PermanentError or not self._reader().ou_exists(path):
+            if type(error) is not PermanentError:
                 raise
-            raise AlreadyExistsError(f"org unit {path} exists", error.status, error.reason) from error
+            reader = self._reader()
+            if reader.ou_exists(path):
+                raise AlreadyExistsError(f"org unit {path} exists", error.status, error.reason) from error
+            if not parent or reader.ou_exists(parent):
+                raise
+        with suppress(AlreadyExistsError):  # created meanwhile by someone else: as good
+            self.create_org_unit(parent)
+        self._insert_org_unit(parent, name)
+
+    def _insert_org_unit(self, parent: str, name: str) -> None:
+        body = {"name": name, "parentOrgUnitPath": parent}
+        orgunits = self._directory.orgunits()
+        self._calls.execute("directory", lambda: orgunits.insert(customerId="my_customer", body=body))
 
     def create_role(self, name: str, privileges: Sequence[Privilege]) -> str:
         body = {
