@@ -24,8 +24,8 @@ locals {
     firestore = "google.cloud.firestore.document.v1.written"
   }
 
-  # What the code reads at run time. Topic names are passed although the code also knows them, so a renamed
-  # topic in a second deployment (staging) needs no code change.
+  # Everything the code reads at run time (tests/unit/test_infra.py checks both ways: nothing here the code does
+  # not read, nothing the code reads missing here unless docs/deploy.md lists it as optional).
   function_environment = merge(
     {
       GOOGLE_CLOUD_PROJECT          = var.project_id
@@ -41,9 +41,17 @@ locals {
       # The throttle's limits: raise them together with the project's quota, never above it.
       PORTALSYNC_DIRECTORY_QUOTA_PER_MINUTE = tostring(var.directory_quota_per_minute)
       PORTALSYNC_LICENSING_QUOTA_PER_MINUTE = tostring(var.licensing_quota_per_minute)
-      LOG_EXECUTION_ID                      = "true" # ties log lines to one invocation
+      # The nightly fan-out's topic: the one the functions publish to (and may, iam.tf).
+      PORTALSYNC_TOPIC_SYNC_ACCOUNT = local.topics.sync_account
+      # Where the nightly run reads the roster; both empty: the roster lives in Firestore only.
+      PORTALSYNC_ROSTER_GROUP   = var.roster_group
+      PORTALSYNC_ROSTER_SHEET   = var.roster_sheet
+      PORTALSYNC_ROSTER_SUBJECT = var.roster_subject
+      # Older deliveries are dropped as stale; a run group older than this gets its digest anyway.
+      PORTALSYNC_MAX_EVENT_AGE_SECONDS     = tostring(var.max_event_age_seconds)
+      PORTALSYNC_RUN_GROUP_OVERDUE_SECONDS = tostring(var.run_group_overdue_seconds)
+      LOG_EXECUTION_ID                     = "true" # ties log lines to one invocation
     },
-    { for role, name in local.topics : "PORTALSYNC_TOPIC_${upper(role)}" => name },
     var.extra_environment,
   )
 }
@@ -144,6 +152,18 @@ resource "google_cloudfunctions2_function" "this" {
           operator = event_filters.key == "document" ? "match-path-pattern" : null
         }
       }
+    }
+  }
+
+  # Checked here rather than in variable validations, which may name other variables only from Terraform 1.9.
+  lifecycle {
+    precondition {
+      condition     = var.roster_group == "" || var.roster_sheet == ""
+      error_message = "Set roster_group or roster_sheet, not both."
+    }
+    precondition {
+      condition     = var.roster_subject != "" || (var.roster_group == "" && var.roster_sheet == "")
+      error_message = "roster_subject is required with roster_group or roster_sheet (the code fails without it)."
     }
   }
 

@@ -103,6 +103,36 @@ variable "licensing_quota_per_minute" {
   }
 }
 
+variable "roster_group" {
+  description = "Roster source: a group whose members are the staff (read as roster_subject). Empty: not a group."
+  type        = string
+  default     = ""
+}
+
+variable "roster_sheet" {
+  description = "Roster source: a spreadsheet id, optionally \"id!sheet name\" (read as roster_subject). Empty: not a sheet."
+  type        = string
+  default     = ""
+}
+
+variable "roster_subject" {
+  description = "The user of the roster's tenant portalsync reads roster_group or roster_sheet as (domain-wide delegation)."
+  type        = string
+  default     = ""
+}
+
+variable "max_event_age_seconds" {
+  description = "Events older than this when delivered are dropped as stale (the next nightly run catches up)."
+  type        = number
+  default     = 21600
+}
+
+variable "run_group_overdue_seconds" {
+  description = "A nightly run whose accounts have not all reported after this long gets its digest anyway."
+  type        = number
+  default     = 21600
+}
+
 variable "extra_environment" {
   description = "More environment variables for every function (not secrets: they are readable in the console)."
   type        = map(string)

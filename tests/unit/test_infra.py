@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import itertools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -277,9 +279,78 @@ def test_required_apis_are_enabled() -> None:
     assert {f"{api}.googleapis.com" for api in needed} <= apis
 
 
-def test_environment_names_each_topic() -> None:
+# --- the functions' environment: what the code reads, what infra sets, what docs/deploy.md lists ----------
+
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
+# Read only outside a deployed function: the Workspace emulator's URL, and keyfile auth for the CLI on a
+# workstation (the functions are keyless).
+LOCAL_ONLY_ENV = {"PORTALSYNC_WORKSPACE_ENDPOINT", "PORTALSYNC_KEY_FILE"}
+_ENV_NAME = re.compile(r"PORTALSYNC_[A-Z0-9_]*[A-Z0-9]")
+_ENV_PREFIX = re.compile(r"PORTALSYNC_[A-Z0-9_]*$")
+
+
+def _env_read_by_code() -> set[str]:
+    """Every `PORTALSYNC_*` name the code spells out as a string: what it can look up in the environment."""
+    found: set[str] = set()
+    for path in [*(ROOT / "shared" / "portalsync").rglob("*.py"), MAIN]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.JoinedStr):  # a name put together at run time would go unseen
+                for part, after in itertools.pairwise(node.values):
+                    built = isinstance(part, ast.Constant) and _ENV_PREFIX.search(part.value)
+                    assert not (built and isinstance(after, ast.FormattedValue)), f"{path}: spell it whole"
+            elif isinstance(node, ast.Constant) and _ENV_NAME.fullmatch(str(node.value)):
+                found.add(node.value)
+    return found
+
+
+def _env_set_by_infra() -> set[str]:
     environment = _config()["locals"]["function_environment"]
-    assert 'PORTALSYNC_TOPIC_${upper(role)}" => name' in environment
+    assert "=>" not in environment, "generated names cannot be checked against the code"
+    service = _first(_resource("google_cloudfunctions2_function", "this")["service_config"])
+    assert service["environment_variables"] == "${local.function_environment}"
+    secret = _first(_dynamic(service, "secret_environment_variables")["content"])["key"]
+    return set(re.findall(r"\b(PORTALSYNC_[A-Z0-9_]+) =", environment)) | {secret}
+
+
+def _env_documented() -> dict[str, str]:
+    """Variable -> its row in deploy.md's table of what the functions are told."""
+    text = DEPLOY_DOC.read_text()
+    section = text.split("### What the functions are told", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {name: row for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
+
+
+def test_infra_sets_only_what_the_code_reads() -> None:
+    assert _env_set_by_infra() <= _env_read_by_code()
+
+
+def test_what_the_code_reads_is_set_by_infra_or_documented_as_optional() -> None:
+    documented = _env_documented()
+    optional = {name for name, row in documented.items() if "optional" in row.split("|")[2]}
+    missing = _env_read_by_code() - LOCAL_ONLY_ENV - _env_set_by_infra() - optional
+    assert not missing, f"read by the code, but neither set in infra/functions.tf nor documented: {missing}"
+    assert not optional & _env_set_by_infra()
+
+
+def test_the_environment_table_lists_each_variable_once_and_only_what_the_code_reads() -> None:
+    documented = set(_env_documented()) - {"GOOGLE_CLOUD_PROJECT", "LOG_EXECUTION_ID"}
+    assert _env_set_by_infra() <= documented
+    assert documented <= _env_read_by_code() - LOCAL_ONLY_ENV
+    assert _env_read_by_code() >= LOCAL_ONLY_ENV, "a local-only name the code no longer reads: drop it"
+
+
+def test_roster_and_event_ages_are_variables_with_the_codes_defaults() -> None:
+    from portalsync.flows import FlowSettings
+
+    environment = _config()["locals"]["function_environment"]
+    variables = _config()["variable"]
+    for name in ("roster_group", "roster_sheet", "roster_subject"):
+        assert f"PORTALSYNC_{name.upper()} = var.{name}" in environment
+        assert variables[name]["default"] == ""  # empty: the code's "not set"
+    for name in ("max_event_age_seconds", "run_group_overdue_seconds"):
+        assert f"PORTALSYNC_{name.upper()} = tostring(var.{name})" in environment
+        assert variables[name]["default"] == getattr(FlowSettings(), name)
+    assert "PORTALSYNC_TOPIC_SYNC_ACCOUNT = local.topics.sync_account" in environment
 
 
 def test_the_quota_is_a_variable_whose_default_is_the_throttles() -> None:
