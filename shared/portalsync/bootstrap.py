@@ -26,6 +26,7 @@ from portalsync.service import Service
 
 if TYPE_CHECKING:
     from portalsync.adapters.firestore_store import FirestoreStore
+    from portalsync.adapters.retry import RetryPolicy
 
 DEFAULT_PROJECT = "demo-portalsync"
 AUTH_MODES: tuple[AuthMode, ...] = ("emulator", "keyless", "keyfile")
@@ -122,8 +123,9 @@ def state_store(config: Config, clock: SystemClock | None = None) -> FirestoreSt
 class GoogleWorkspaces:
     """`WorkspaceFactory`: one adapter per reseller account, delegated to its super admin."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, retry: RetryPolicy | None = None) -> None:
         self.config = config
+        self.retry = retry  # None: Google's recipe; tests scale it down with the emulator's timeScale
         self._source: Any = None  # the runtime identity, looked up once (keyless only)
 
     def __call__(self, account: ResellerAccount) -> Workspace:
@@ -139,7 +141,7 @@ class GoogleWorkspaces:
             directory_per_minute=self.config.directory_quota_per_minute,
             licensing_per_minute=self.config.licensing_quota_per_minute,
         )
-        return GoogleWorkspace(credentials, endpoints, limits)
+        return GoogleWorkspace(credentials, endpoints, limits, self.retry)
 
     def _runtime_identity(self, lookup: Any) -> Any:
         """Application default credentials; against the emulator (whose IAM accepts any bearer) a stand-in."""

@@ -16,13 +16,11 @@ from typer.testing import CliRunner
 
 from portalsync import names
 from portalsync.actions import FindingKind
-from portalsync.adapters.auth import AuthConfig
+from portalsync.adapters.auth import WORKSPACE_SCOPES
 from portalsync.adapters.retry import RetryPolicy
-from portalsync.adapters.workspace import emulator_workspace
-from portalsync.bootstrap import Config, build_service
+from portalsync.bootstrap import Config, GoogleWorkspaces, build_service
 from portalsync.cli import app
 from portalsync.logs import JsonFormatter
-from portalsync.model import ResellerAccount
 from portalsync.service import Service
 from tests.conftest import FIRESTORE_PROJECT
 from workspace_emulator.client import ControlClient
@@ -31,6 +29,7 @@ pytestmark = pytest.mark.integration
 
 WRITE_VERBS = ("insert", "update", "patch", "delete")
 FAST_RETRY = RetryPolicy(base=0.01, cap=0.05, jitter=0.01)
+SERVICE_ACCOUNT = "portalsync@demo-portalsync-test.iam.gserviceaccount.com"
 ACCOUNTS = {
     "acme": {
         "customer_id": "C01aaaaaa",
@@ -66,21 +65,49 @@ class Passwords:
         return self.made[-1]
 
 
+def keyless_environment(url: str, host: str) -> dict[str, str]:
+    """What a deployed function is configured with, pointed at the emulators (as `portalsync demo` does)."""
+    return {
+        "GOOGLE_CLOUD_PROJECT": FIRESTORE_PROJECT,
+        "FIRESTORE_EMULATOR_HOST": host,
+        "PORTALSYNC_WORKSPACE_ENDPOINT": url,
+        "PORTALSYNC_AUTH_MODE": "keyless",
+        "PORTALSYNC_SERVICE_ACCOUNT": SERVICE_ACCOUNT,
+    }
+
+
+def grant_delegation(control: ControlClient) -> None:
+    """Register the service account and grant it, in every customer, exactly the scopes the code requests:
+    a call needing a scope missing from `WORKSPACE_SCOPES` then fails here as it would against Google."""
+    client = control.post("service-accounts", {"email": SERVICE_ACCOUNT})
+    for account in ACCOUNTS.values():
+        grant = {"customerId": account["customer_id"], "clientId": client["clientId"]}
+        control.post("dwd", {**grant, "scopes": list(WORKSPACE_SCOPES)})
+
+
 class Stack:
-    def __init__(self, control: ControlClient, db: Any, url: str, host: str) -> None:
+    """The production composition (keyless delegation signed through IAM, real adapters) on the emulators."""
+
+    def __init__(
+        self,
+        control: ControlClient,
+        db: Any,
+        url: str,
+        host: str,
+        *,
+        clock: Any = None,
+        retry: RetryPolicy = FAST_RETRY,
+    ) -> None:
         self.control, self.db, self.url = control, db, url
         self.passwords = Passwords()
-        config = Config(
-            project=FIRESTORE_PROJECT,
-            firestore_emulator_host=host,
-            workspace_endpoint=url,
-            auth=AuthConfig(mode="emulator"),
+        grant_delegation(control)
+        self.config = Config.from_env(keyless_environment(url, host))
+        assert self.config.auth.mode == "keyless"
+        workspaces = GoogleWorkspaces(self.config, retry=retry)
+        self.service: Service = build_service(
+            self.config, workspaces=workspaces, clock=clock, passwords=self.passwords
         )
-        self.service: Service = build_service(config, workspaces=self.workspace, passwords=self.passwords)
         self.store: Any = self.service.store
-
-    def workspace(self, account: ResellerAccount) -> Any:
-        return emulator_workspace(self.url, account.admin_subject, retry=FAST_RETRY)
 
     def seed(self, people: dict[str, dict[str, Any]] = PEOPLE) -> None:
         for account_id, account in ACCOUNTS.items():
@@ -137,6 +164,9 @@ def test_empty_to_converged_then_a_second_run_writes_nothing(stack: Stack) -> No
     assert users["taro@a2.example"]["name"]["familyName"] == "山田"
     assert users["taro@a2.example"]["orgUnitPath"] == "/Customer Care Portal"
     assert_no_duplicates(stack)
+    calls = stack.control.calls()
+    assert calls["iamcredentials.projects.serviceAccounts.signBlob"] >= 2  # one grant per account
+    assert calls["oauth2.token"] >= 2
 
     stack.control.delete("calls")
     stack.store.writes_by_collection.clear()
@@ -293,8 +323,8 @@ def test_initial_passwords_appear_in_no_document_and_no_log(stack: Stack) -> Non
 def test_cli_plan_status_and_roster_import(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("PORTALSYNC_WORKSPACE_ENDPOINT", stack.url)
-    monkeypatch.setenv("PORTALSYNC_AUTH_MODE", "emulator")
+    for name, value in keyless_environment(stack.url, stack.config.firestore_emulator_host or "").items():
+        monkeypatch.setenv(name, value)
     stack.seed({})
     runner = CliRunner()
 

@@ -248,6 +248,16 @@ def test_keyless_delegation_signs_through_iam_and_trades_at_the_token_endpoint(
     assert calls["oauth2.token"] == 1  # one token for every call of the account
 
 
+def test_an_iam_outage_while_signing_is_retried_not_an_auth_error(
+    control: ControlClient, emulator_url: str
+) -> None:
+    service_account(control)
+    method = "iamcredentials.projects.serviceAccounts.signBlob"
+    control.post("faults", {"method": method, "count": 2, "status": 503, "reason": "backendError"})
+    assert keyless(emulator_url).get_user(ADMIN) is not None
+    assert control.calls()[method] == 3
+
+
 def test_keyless_without_the_grant_is_an_auth_error(control: ControlClient, emulator_url: str) -> None:
     service_account(control, scopes=WORKSPACE_SCOPES[:1])  # the console lacks most scopes
     with pytest.raises(AuthError, match="unauthorized_client"):

@@ -77,9 +77,11 @@ class IamBlobSigner(crypt.Signer):
         response = self._request(url=self._url, method="POST", body=body, headers=headers)
         if response.status != 200:
             text = response.data.decode("utf-8", "replace")[:500]
-            raise auth_exceptions.RefreshError(  # type: ignore[no-untyped-call]
-                f"signBlob for {self._email} failed: {response.status} {text}"
-            )
+            message = f"signBlob for {self._email} failed: {response.status} {text}"
+            if response.status == 429 or response.status >= 500:
+                # IAM had a bad moment: a TransportError is retried like any 5xx, a RefreshError never is
+                raise auth_exceptions.TransportError(message)  # type: ignore[no-untyped-call]
+            raise auth_exceptions.RefreshError(message)  # type: ignore[no-untyped-call]
         answer: dict[str, Any] = json.loads(response.data)
         self._key_id = answer.get("keyId")
         return base64.b64decode(answer["signedBlob"])
