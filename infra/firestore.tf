@@ -31,3 +31,18 @@ resource "google_firestore_index" "composite" {
     }
   }
 }
+
+# TTL policies (local.ttl_fields, from names.TTL_FIELDS): Firestore deletes a document some time (typically within
+# a day) after its field's timestamp has passed. The field is only written and compared, never queried, so its
+# single-field indexes are dropped (an empty index_config), which also avoids hotspots on ever-rising timestamps.
+resource "google_firestore_field" "ttl" {
+  for_each = local.ttl_fields
+
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = each.key
+  field      = each.value
+
+  ttl_config {}
+  index_config {}
+}

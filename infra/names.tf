@@ -27,9 +27,10 @@ locals {
       collection = "runs"
       fields     = [["account_id", "ASCENDING"], ["started_at", "DESCENDING"]]
     }
-    alerts_by_status = {
-      collection = "alerts"
-      fields     = [["status", "ASCENDING"], ["last_seen", "DESCENDING"]]
-    }
+  }
+
+  # TTL policies (names.TTL_FIELDS): collection -> the expiry timestamp after which Firestore deletes a document.
+  ttl_fields = {
+    leases = "expires_at"
   }
 }

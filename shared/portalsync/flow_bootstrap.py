@@ -105,7 +105,9 @@ def build_flows(env: Mapping[str, str] | None = None) -> Flows:
     notifier = Notifier(alerts, outbox, store, clock)
     service = build_service(config, store=store, workspaces=workspaces, clock=clock, findings=notifier)
     due = fs.FirestoreCredentialsDue(client)
-    onboarding = Onboarding(service, outbox, mailer(config, workspaces, env), due)
+    onboarding = Onboarding(
+        service, outbox, mailer(config, workspaces, env), due, fs.FirestoreWelcomes(client)
+    )
     settings = FlowSettings(
         max_event_age_seconds=float(env.get("PORTALSYNC_MAX_EVENT_AGE_SECONDS") or 6 * 3600),
         sync_topic=env.get("PORTALSYNC_TOPIC_SYNC_ACCOUNT") or names.TOPIC_SYNC_ACCOUNT,

@@ -113,6 +113,48 @@ class CredentialsDue(Protocol):
     def remove(self, email: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class Welcome:
+    """One portal account (person × domain) to tell its person about."""
+
+    person_id: str
+    account_id: str
+    domain: str
+    email: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.person_id}@{self.domain}"
+
+
+class Welcomes(Protocol):
+    """Which person × domain accounts are due an onboarding mail and which were already in one.
+
+    Kept apart from the provisioning records (rebuilt from the tenant by every run) so that a later action on
+    a welcomed account (a role repair, a license, a rename) never welcomes its person again.
+    """
+
+    def mark_due(self, welcomes: Sequence[Welcome], again: bool) -> None:
+        """`again` (an account created or reactivated now): due even if welcomed before; otherwise only
+        if never welcomed."""
+        ...
+
+    def due_people(self) -> set[str]:
+        """People with at least one account due a welcome."""
+        ...
+
+    def states(self, person_id: str) -> dict[str, str]:
+        """Key -> "welcomed", or for an account due a welcome a token unique to that marking (so a mail
+        for the same accounts after a reactivation is a new mail, and a retried one is the same)."""
+        ...
+
+    def mark_welcomed(self, person_id: str, keys: Sequence[str]) -> None: ...
+
+    def forget(self, person_id: str, keys: Sequence[str]) -> None:
+        """Drop due entries for accounts the person no longer has."""
+        ...
+
+
 class RosterSource(Protocol):
     """A roster kept outside Firestore (a Google Group, a Google Sheet)."""
 

@@ -38,7 +38,7 @@ from portalsync.flow_ports import (
 )
 from portalsync.notify import Notifier
 from portalsync.onboarding import Onboarding
-from portalsync.service import Service
+from portalsync.service import AccountReport, Service
 
 log = logging.getLogger("portalsync.flows")
 
@@ -137,6 +137,7 @@ class Flows:
                 "run group overdue: digest sent without some accounts",
                 extra={"group_id": done.group_id, "missing": list(done.missing)},
             )
+            self.onboarding.welcome_due()
             self.notifier.digest(done)
             closed.append(done)
         return closed
@@ -170,11 +171,16 @@ class Flows:
                 # another delivery of this message finished between our first check and the lease
                 log.info("event already processed, acked", extra={"event_id": event.event_id})
                 return "duplicate"
-            self._sync_one(account_id, str(event.payload.get("trigger") or "account"))
             group_id = event.payload.get("group_id")
+            report = self._sync_one(account_id, str(event.payload.get("trigger") or "account"))
+            if report is not None and group_id:
+                self.onboarding.after_group_run(report)  # welcomes wait for the whole group
+            elif report is not None:
+                self.onboarding.after_run([report])
             if group_id:
                 group = self.groups.finish(str(group_id), account_id)
                 if group is not None and group.complete:
+                    self.onboarding.welcome_due()  # one mail per person for the whole night
                     self.notifier.digest(group)
             self.events.mark_done(event.event_id, {"flow": "sync_account", "account_id": account_id})
         finally:
@@ -182,7 +188,7 @@ class Flows:
         self.drain()
         return "synced"
 
-    def _sync_one(self, account_id: str, trigger: str) -> None:
+    def _sync_one(self, account_id: str, trigger: str) -> AccountReport | None:
         """Alerts are the service's to report (its sink is the notifier); only a failure that stopped the
         run before it could report is turned into an alert here."""
         try:
@@ -191,15 +197,13 @@ class Flows:
             raise RetryLater(f"{account_id}: {error}") from error
         except LookupError as error:
             log.warning("no such account, acked", extra={"account_id": account_id, "error": str(error)})
-            return
+            return None
         except PermanentError as error:
             log.error("account sync failed for good", extra={"account_id": account_id, "error": str(error)})
             finding = Finding(FindingKind.ACCOUNT_UNREACHABLE, account_id, f"{type(error).__name__}: {error}")
             self.notifier.report(Scope(account_id), [finding])
-            return
-        if report is None:
-            return  # disabled
-        self.onboarding.welcome_new(report)
+            return None
+        return report  # None: disabled
 
     # onboarding -------------------------------------------------------------------------------------
     def onboard(self, event: FlowEvent, person_key: str, trigger: str = "onboard") -> str:

@@ -41,8 +41,13 @@ COL_VALIDATION: Final = "validation_issues"
 COL_RUN_GROUPS: Final = "run_groups"  # one nightly run: accounts published and finished (digest timing)
 COL_CREDENTIALS_DUE: Final = "credentials_due"  # first-sign-in mails to retry: addresses only
 
-# Composite indexes the store's queries need: (collection, ((field, "ASCENDING"|"DESCENDING"), ...))
-COMPOSITE_INDEXES: Final = (
-    (COL_RUNS, (("account_id", "ASCENDING"), ("started_at", "DESCENDING"))),
-    (COL_ALERTS, (("status", "ASCENDING"), ("last_seen", "DESCENDING"))),
-)
+# Composite indexes the adapters' queries need: (collection, ((field, "ASCENDING"|"DESCENDING"), ...)). Only a
+# filter combined with an order on another field needs one; equality filters alone are served by single-field
+# indexes. tests/unit/test_infra.py derives the set from the queries in portalsync.adapters.
+COMPOSITE_INDEXES: Final = ((COL_RUNS, (("account_id", "ASCENDING"), ("started_at", "DESCENDING"))),)
+
+# Firestore TTL policies: collection -> the timestamp field after which Firestore deletes a document. Only
+# leases carry an expiry (`expires_at`; an expired lease is free, so deleting it changes nothing). Processed
+# event ids, run groups and sent outbox messages record when something happened, not until when they matter,
+# so they get no policy until the code writes an expiry for them.
+TTL_FIELDS: Final = {COL_LEASES: "expires_at"}

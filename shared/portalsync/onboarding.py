@@ -1,30 +1,41 @@
 """Welcoming people who just got portal access: one onboarding mail, then first-sign-in credentials.
 
-The onboarding mail goes through the outbox (its id names the person and their addresses, so a retried run
-queues nothing new). The credentials step sets a fresh random password with `changePasswordAtNextLogin` and
-mails it at once, outside the outbox, so no password is ever stored; if that mail fails, only the address is
-remembered, and a later drain tries again with another new password. `Settings.send_credentials` turns the
-step off for resellers whose staff sign in by SSO.
+An account created or reactivated (or a person's own account given the role) is marked due a welcome in
+`Welcomes`. The onboarding mail lists the person's provisioned accounts, across every reseller account, that
+no earlier mail listed, and marks them welcomed, so a later repair (a role, a license, a rename) never
+welcomes anyone again. When it goes out depends on the trigger: an onboarding or a single account's sync
+welcomes right after the run; a nightly run welcomes once its whole run group has finished (`welcome_due`),
+so someone new on several reseller accounts gets one mail listing all of them. The mail goes through the
+outbox; its id names the person, the addresses and the due markings, so a retried run queues nothing new
+while a reactivation (a new marking) is welcomed again.
+
+The credentials step sets a fresh random password with `changePasswordAtNextLogin` and mails it at once,
+outside the outbox, so no password is ever stored; if that mail fails, only the address is remembered, and a
+later drain tries again with another new password. `Settings.send_credentials` turns the step off for
+resellers whose staff sign in by SSO.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from portalsync.actions import CreateUser
+from portalsync.actions import AssignRole, CreateUser, ReactivateUser
 from portalsync.desired import expand
 from portalsync.errors import WorkspaceError
-from portalsync.flow_ports import CredentialsDue
+from portalsync.flow_ports import CredentialsDue, Welcome, Welcomes
 from portalsync.mail import credentials, onboarding
 from portalsync.mail.delivery import MailError, drain, send_direct
 from portalsync.model import Person, ResellerAccount
 from portalsync.ports import DesiredState, Mailer, Outbox
-from portalsync.records import AccountStatus
+from portalsync.records import AccountStatus, ProvisioningRecord
 from portalsync.results import Outcome, PasswordFactory, random_password
-from portalsync.service import AccountReport, Service
+from portalsync.service import AccountReport, Service, find_person
 
 log = logging.getLogger("portalsync.onboarding")
+
+WELCOMED = "welcomed"
 
 
 class Onboarding:
@@ -34,39 +45,112 @@ class Onboarding:
         outbox: Outbox,
         mailer: Mailer,
         due: CredentialsDue,
+        welcomes: Welcomes,
         passwords: PasswordFactory = random_password,
     ) -> None:
         self.service, self.outbox, self.mailer, self.due = service, outbox, mailer, due
-        self.passwords = passwords
+        self.welcomes, self.passwords = welcomes, passwords
 
     def onboard(self, person_key: str, trigger: str = "onboard") -> list[AccountReport]:
         """Provision one person on all their domains, then welcome them (raises LookupError if unknown)."""
         reports = self.service.onboard(person_key, trigger)
-        self.welcome(reports)
+        person = find_person(self.service.store.load_desired(), person_key)
+        self.after_run(reports, welcome_now={person.person_id})
         return reports
 
-    def welcome_new(self, report: AccountReport) -> None:
-        self.welcome([report])
+    def after_run(self, reports: Sequence[AccountReport], welcome_now: Iterable[str] = ()) -> None:
+        """Mark what the runs created or reactivated as due a welcome, welcome those people (and
+        `welcome_now`: an onboarding retried after a crash has nothing new to mark), mail credentials."""
+        touched = self._mark_due(reports)
+        self.welcome_due(set(welcome_now) | touched)
+        self._credentials(reports)
 
-    def welcome(self, reports: Sequence[AccountReport]) -> None:
-        """One onboarding mail per person the runs changed something for; credentials for new accounts."""
-        changed = {
-            pid
-            for report in reports
-            for result in report.results
-            if result.outcome is Outcome.DONE and (pid := getattr(result.action, "person_id", None))
-        }
-        if not changed:
-            return
+    def after_group_run(self, report: AccountReport) -> None:
+        """One account of a nightly run group: welcomes wait for the group (`welcome_due`)."""
+        self._mark_due([report])
+        self._credentials([report])
+
+    def _mark_due(self, reports: Sequence[AccountReport]) -> set[str]:
         desired = self.service.store.load_desired()
-        people = {p.person_id: p for p in desired.people}
-        account_ids = {r.plan.account_id for r in reports}
-        for person_id in sorted(changed):
-            person = people.get(person_id)
-            if person is not None:
-                self._onboarding_mail(person, desired, account_ids)
+        domains = {d.email.lower(): d for d in expand(desired.accounts, desired.people, desired.settings)[0]}
+        again: list[Welcome] = []
+        first: list[Welcome] = []
+        for report in reports:
+            for result in report.results:
+                action = result.action
+                if result.outcome is not Outcome.DONE:
+                    continue
+                wanted = domains.get(str(getattr(action, "email", "")).lower())
+                if wanted is None or wanted.person_id != getattr(action, "person_id", None):
+                    continue
+                welcome = Welcome(wanted.person_id, wanted.account_id, wanted.domain, wanted.email)
+                if isinstance(action, CreateUser | ReactivateUser):
+                    again.append(welcome)
+                elif isinstance(action, AssignRole) and wanted.own_account:
+                    first.append(welcome)  # a role repair on an own account welcomed before: nothing
+        if again:
+            self.welcomes.mark_due(again, again=True)
+        if first:
+            self.welcomes.mark_due(first, again=False)
+        return {w.person_id for w in again + first}
+
+    def welcome_due(self, people: Iterable[str] | None = None) -> int:
+        """One onboarding mail per person due a welcome (all of them when `people` is None); how many."""
+        due = self.welcomes.due_people()
+        chosen = due if people is None else due & set(people)
+        if not chosen:
+            return 0
+        desired = self.service.store.load_desired()
+        by_id = {p.person_id: p for p in desired.people if p.active}
+        records: dict[str, dict[str, ProvisioningRecord]] = {}
+        sent = 0
+        for person_id in sorted(chosen):
+            person = by_id.get(person_id)
+            states = self.welcomes.states(person_id)
+            if person is None:
+                self.welcomes.forget(person_id, [k for k, s in states.items() if s != WELCOMED])
+                continue
+            sent += self._onboarding_mail(person, desired, states, records)
+        return sent
+
+    def _onboarding_mail(
+        self,
+        person: Person,
+        desired: DesiredState,
+        states: dict[str, str],
+        records: dict[str, dict[str, ProvisioningRecord]],
+    ) -> int:
+        mine, _ = expand(desired.accounts, [person], desired.settings)
+        for account_id in {d.account_id for d in mine} - records.keys():
+            records[account_id] = self.service.store.load_records(account_id)
+        ready = [
+            d
+            for d in mine
+            if (r := records[d.account_id].get(f"{d.person_id}@{d.domain}")) is not None
+            and r.status is AccountStatus.PROVISIONED
+            and r.email.lower() == d.email.lower()
+            and states.get(f"{d.person_id}@{d.domain}") != WELCOMED
+        ]
+        wanted = {f"{d.person_id}@{d.domain}" for d in mine}
+        gone = [k for k, s in states.items() if s != WELCOMED and k not in wanted]
+        if gone:
+            self.welcomes.forget(person.person_id, gone)
+        if not ready:
+            return 0  # still being provisioned: welcomed once it is
+        tokens = sorted(states.get(f"{d.person_id}@{d.domain}", "") for d in ready)
+        mail = onboarding(person, ready, batch=hashlib.sha256(",".join(tokens).encode()).hexdigest()[:12])
+        new = self.outbox.enqueue([mail])
+        self.welcomes.mark_welcomed(person.person_id, [f"{d.person_id}@{d.domain}" for d in ready])
+        log.info(
+            "onboarding mail", extra={"person_id": person.person_id, "accounts": len(ready), "queued": new}
+        )
+        return 1
+
+    def _credentials(self, reports: Sequence[AccountReport]) -> None:
+        desired = self.service.store.load_desired()
         if not desired.settings.send_credentials:
             return
+        people = {p.person_id: p for p in desired.people}
         accounts = {a.account_id: a for a in desired.accounts}
         for report in reports:
             for result in report.results:
@@ -76,19 +160,6 @@ class Onboarding:
                     account = accounts.get(action.account_id)
                     if person is not None and account is not None:
                         self.send_credentials(account, person, action.email)
-
-    def _onboarding_mail(self, person: Person, desired: DesiredState, account_ids: set[str]) -> None:
-        ready = {
-            record.email.lower()
-            for account_id in account_ids
-            for record in self.service.store.load_records(account_id).values()
-            if record.person_id == person.person_id and record.status is AccountStatus.PROVISIONED
-        }
-        mine, _ = expand(desired.accounts, [person], desired.settings)
-        accounts = [d for d in mine if d.email.lower() in ready]
-        if accounts:
-            new = self.outbox.enqueue([onboarding(person, accounts)])
-            log.info("onboarding mail", extra={"person_id": person.person_id, "queued": new})
 
     def send_credentials(self, account: ResellerAccount, person: Person, email: str) -> bool:
         """A fresh password set now and mailed now; on failure only the address is kept for a retry."""

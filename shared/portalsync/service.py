@@ -105,12 +105,7 @@ class Service:
     def onboard(self, person_key: str, trigger: str = "onboard") -> list[AccountReport]:
         """One person (by id or Workspace address) on all their domains; nobody else is touched."""
         desired = self._desired(record=True)
-        key = person_key.strip().lower()
-        person = next(
-            (p for p in desired.people if key in (p.person_id.lower(), p.workspace_email.lower())), None
-        )
-        if person is None:
-            raise LookupError(f"no roster entry {person_key!r}")
+        person = find_person(desired, person_key)
         mine, _ = expand(desired.accounts, [person], desired.settings)
         ids = {d.account_id for d in mine}
         scope = _Scope(person_id=person.person_id)
@@ -317,6 +312,15 @@ class Service:
             },
         )
         return report
+
+
+def find_person(state: DesiredState, person_key: str) -> Person:
+    """A roster entry by person id or Workspace address (LookupError if none)."""
+    key = person_key.strip().lower()
+    for person in state.people:
+        if key in (person.person_id.lower(), person.workspace_email.lower()):
+            return person
+    raise LookupError(f"no roster entry {person_key!r}")
 
 
 def _find(state: DesiredState, account_id: str) -> ResellerAccount:

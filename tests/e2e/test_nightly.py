@@ -93,6 +93,12 @@ def test_scheduler_publish_converges_every_account_and_mails_one_digest(stack: S
     # a redelivery of a finished message is acked without any call to Workspace
     events = {e["account_id"]: e["event_id"] for e in docs(stack.db, names.COL_EVENTS) if "account_id" in e}
     wait_for("the outbox to settle", lambda: outbox_idle(stack))
+    # one onboarding mail per person for the night, listing every reseller account's domains
+    [aiko] = [m for m in mail(stack) if m["to"] == ["aiko.sato@corp.example"] and "ご案内" in m["subject"]]
+    assert aiko["subject"] == "Customer Care Portal 用アカウントのご案内（3 件）"
+    assert (
+        len([m for m in mail(stack) if m["to"] == ["ben@corp.example"] and "accounts" in m["subject"]]) == 1
+    )
     before = stack.control.calls()
     payload = {"account_id": "a", "group_id": group["group_id"], "trigger": "nightly"}
     assert (

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from portalsync.adapters.firestore_flows import FirestoreRunGroups
-from portalsync.flow_ports import RunGroup
+from portalsync.adapters.firestore_flows import FirestoreRunGroups, FirestoreWelcomes
+from portalsync.flow_ports import RunGroup, Welcome
 
 pytestmark = pytest.mark.integration
 
@@ -26,3 +26,25 @@ def test_a_group_is_open_until_complete_or_closed_and_closes_once(firestore_clie
     assert groups.close("nightly-1") is None
     assert groups.close("nightly-2") is None
     assert groups.open_groups() == []
+
+
+def test_welcomes_due_once_welcomed_again_only_when_marked_again(firestore_client: Any) -> None:
+    welcomes = FirestoreWelcomes(firestore_client)
+    new = Welcome("ken", "a", "a.example", "ken@a.example")
+    own = Welcome("ken", "b", "b.example", "ken@b.example")
+    welcomes.mark_due([new], again=True)
+    welcomes.mark_due([own], again=False)
+    assert welcomes.due_people() == {"ken"}
+    states = welcomes.states("ken")
+    assert set(states) == {"ken@a.example", "ken@b.example"}
+    assert "welcomed" not in states.values()
+
+    welcomes.mark_welcomed("ken", ["ken@a.example", "ken@b.example"])
+    assert welcomes.due_people() == set()
+    welcomes.mark_due([own], again=False)  # a role repair: stays welcomed
+    assert welcomes.states("ken") == {"ken@a.example": "welcomed", "ken@b.example": "welcomed"}
+    welcomes.mark_due([new], again=True)  # reactivated: due again, with a new token
+    again = welcomes.states("ken")["ken@a.example"]
+    assert again not in ("welcomed", states["ken@a.example"])
+    welcomes.forget("ken", ["ken@a.example"])
+    assert welcomes.states("ken") == {"ken@b.example": "welcomed"}

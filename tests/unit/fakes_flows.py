@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from portalsync.alerts import Alert, AlertStatus
-from portalsync.flow_ports import RunGroup
+from portalsync.flow_ports import RunGroup, Welcome
 from portalsync.mail.message import MailKind, MailMessage
 from portalsync.records import RunRecord
 
@@ -158,6 +158,34 @@ class FakeCredentialsDue:
 
     def remove(self, email: str) -> None:
         self.due_list.pop(email.lower(), None)
+
+
+@dataclass
+class FakeWelcomes:
+    """key -> (person id, "welcomed" or a due marking's token), like the Firestore collection."""
+
+    entries: dict[str, tuple[str, str]] = field(default_factory=dict)
+    markings: int = 0
+
+    def mark_due(self, welcomes: Sequence[Welcome], again: bool) -> None:
+        for welcome in welcomes:
+            if again or welcome.key not in self.entries:
+                self.markings += 1
+                self.entries[welcome.key] = (welcome.person_id, f"due-{self.markings}")
+
+    def due_people(self) -> set[str]:
+        return {pid for pid, state in self.entries.values() if state != "welcomed"}
+
+    def states(self, person_id: str) -> dict[str, str]:
+        return {k: state for k, (pid, state) in self.entries.items() if pid == person_id}
+
+    def mark_welcomed(self, person_id: str, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.entries[key] = (person_id, "welcomed")
+
+    def forget(self, person_id: str, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.entries.pop(key, None)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from tests.unit.fakes_flows import (
     FakePublisher,
     FakeRunGroups,
     FakeRunHistory,
+    FakeWelcomes,
 )
 from tests.unit.test_service import Days, World, roster
 
@@ -39,7 +40,10 @@ class FlowWorld(World):
         self.groups = FakeRunGroups()
         self.mailer = FakeMailer()
         self.due = FakeCredentialsDue()
-        self.onboarding = Onboarding(self.service, self.outbox, self.mailer, self.due, self.passwords)
+        self.welcomes = FakeWelcomes()
+        self.onboarding = Onboarding(
+            self.service, self.outbox, self.mailer, self.due, self.welcomes, self.passwords
+        )
         self.flows = Flows(
             self.service,
             self.publisher,
@@ -263,3 +267,59 @@ def test_a_delivery_that_gets_the_lease_after_the_other_finished_does_no_work() 
 
     assert len(world.store.runs) == 1
     assert world.leases.held == {}
+
+
+def onboarding_mails(world: FlowWorld, address: str) -> list[str]:
+    return [m.text for m in world.outbox.of_kind(MailKind.ONBOARDING) if m.to == (address,)]
+
+
+def test_a_nightly_run_welcomes_each_new_person_once_across_reseller_accounts() -> None:
+    world = FlowWorld()
+    group_id = nightly_group(world)
+    world.flows.sync_account(event("a", account_id="acme", group_id=group_id, trigger="nightly"))
+    assert world.outbox.of_kind(MailKind.ONBOARDING) == []  # the group is not done yet
+    world.flows.sync_account(event("b", account_id="beta", group_id=group_id, trigger="nightly"))
+
+    [yamada] = onboarding_mails(world, "taro@corp.example")  # on acme (two domains) and beta: one mail
+    for domain in ("a.example", "a2.example", "b.example"):
+        assert f"taro@{domain}" in yamada
+    [anna] = onboarding_mails(world, "anna@a.example")  # her own account is in it too
+    assert "anna@a.example" in anna
+    assert "anna@b.example" in anna
+    assert len(onboarding_mails(world, "bob@corp.example")) == 1
+    assert len(world.outbox.of_kind(MailKind.ONBOARDING)) == 3
+
+    # a role lost and given back, the next night: a repair, nobody is welcomed again
+    acme = world.tenants["acme"]
+    taro = acme.users["taro@a.example"].id
+    for key in [k for k, a in acme.assignments.items() if a.user_id == taro]:
+        del acme.assignments[key]
+    world.publisher.published.clear()
+    world.flows.nightly(event("night-2"))
+    [group_2] = {str(p["group_id"]) for _, p in world.publisher.published}
+    world.flows.sync_account(event("a2", account_id="acme", group_id=group_2, trigger="nightly"))
+    world.flows.sync_account(event("b2", account_id="beta", group_id=group_2, trigger="nightly"))
+    assert world.store.runs[-2].counts == {"AssignRole:done": 1}
+    assert len(world.outbox.of_kind(MailKind.ONBOARDING)) == 3
+
+
+def test_a_new_domain_later_is_welcomed_alone_and_a_reactivation_welcomes_again() -> None:
+    world = FlowWorld()
+    world.flows.sync_account(event("a", account_id="acme"))
+    world.flows.sync_account(event("b", account_id="beta"))
+    assert len(onboarding_mails(world, "bob@corp.example")) == 1
+    bob = world.store.people["bob"]
+    world.store.people["bob"] = bob.model_copy(update={"accounts": ["beta", "acme"]})
+
+    world.flows.sync_account(event("a2", account_id="acme"))
+
+    first, second = onboarding_mails(world, "bob@corp.example")
+    assert "bob@b.example" in first
+    assert "bob@b.example" not in second
+    assert "bob@a.example" in second
+    assert "bob@a2.example" in second
+
+    world.tenants["beta"].users["bob@b.example"].suspended = True  # suspended by hand, then put right
+    world.flows.sync_account(event("b2", account_id="beta"))
+    assert world.store.runs[-1].counts == {"ReactivateUser:done": 1}
+    assert len(onboarding_mails(world, "bob@corp.example")) == 3

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import sysconfig
 import tomllib
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,84 @@ def test_composite_indexes_mirror_names() -> None:
     assert {collection for collection, _ in declared} <= _collections()
     index = _resource("google_firestore_index", "composite")
     assert index["for_each"] == "${local.composite_indexes}"
+
+
+def _collection_named(node: ast.AST) -> set[str]:
+    return {
+        getattr(names, n.attr)
+        for n in ast.walk(node)
+        if isinstance(n, ast.Attribute)
+        and n.attr.startswith("COL_")
+        and getattr(n.value, "id", None) == "names"
+    }
+
+
+def _queries() -> Iterator[tuple[str, ast.FunctionDef]]:
+    """(collection, method) for each adapter method that builds a Firestore query, its collection named in the
+    method itself or, failing that, in its class (one collection per class)."""
+    for path in sorted((ROOT / "shared" / "portalsync" / "adapters").glob("*.py")):
+        for cls in ast.parse(path.read_text()).body:
+            if not isinstance(cls, ast.ClassDef):
+                continue
+            for method in (n for n in cls.body if isinstance(n, ast.FunctionDef)):
+                if not any(getattr(getattr(n, "func", None), "attr", "") in _QUERY for n in ast.walk(method)):
+                    continue
+                [collection] = _collection_named(method) or _collection_named(cls)
+                yield collection, method
+
+
+_QUERY = {"where", "order_by"}
+_EQUALITY = {"==", "in", "array-contains", "array-contains-any"}
+
+
+def _needed_index(method: ast.FunctionDef) -> tuple[tuple[str, str], ...] | None:
+    """The composite index a method's query needs, or None: equality fields first, then the one field it
+    filters by range or orders by (one field alone, or equalities alone, need no composite index)."""
+    equal: list[str] = []
+    ordered: list[tuple[str, str]] = []
+    for call in (n for n in ast.walk(method) if isinstance(n, ast.Call)):
+        kind = getattr(call.func, "attr", None) or getattr(call.func, "id", None)
+        if kind == "FieldFilter":
+            field, op = (a.value for a in call.args[:2] if isinstance(a, ast.Constant))
+            if op in _EQUALITY:
+                equal.append(field)
+            else:
+                ordered.append((field, "ASCENDING"))
+        elif kind == "order_by":
+            field = call.args[0].value  # type: ignore[attr-defined]
+            descending = any("DESCENDING" in ast.unparse(k.value) for k in call.keywords)
+            ordered.append((field, "DESCENDING" if descending else "ASCENDING"))
+    order_fields = {field for field, _ in ordered}
+    assert len(order_fields) <= 1, f"{method.name}: more than one range/order field, check the index by hand"
+    if not order_fields or not equal:
+        return None
+    [last] = ordered[-1:]
+    return (*((field, "ASCENDING") for field in equal), last)
+
+
+def test_composite_indexes_are_exactly_what_the_adapters_queries_need() -> None:
+    needed = {(collection, index) for collection, method in _queries() if (index := _needed_index(method))}
+    assert needed == set(names.COMPOSITE_INDEXES)
+
+
+def test_ttl_policies_mirror_names_and_the_adapters_write_each_field() -> None:
+    assert _config()["locals"]["ttl_fields"] == names.TTL_FIELDS
+    field = _resource("google_firestore_field", "ttl")
+    assert field["for_each"] == "${local.ttl_fields}"
+    assert (field["collection"], field["field"]) == ("${each.key}", "${each.value}")
+    assert "ttl_config" in field
+    written = {
+        (collection, key.value)
+        for path in (ROOT / "shared" / "portalsync" / "adapters").glob("*.py")
+        for method in ast.walk(ast.parse(path.read_text()))
+        if isinstance(method, ast.FunctionDef)
+        for collection in _collection_named(method)
+        for literal in ast.walk(method)
+        if isinstance(literal, ast.Dict)
+        for key in literal.keys
+        if isinstance(key, ast.Constant)
+    }
+    assert set(names.TTL_FIELDS.items()) <= written
 
 
 def test_firestore_is_native_mode() -> None:

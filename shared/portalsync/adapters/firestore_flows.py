@@ -1,4 +1,5 @@
-"""Firestore for the flows: leases, processed event ids, nightly run groups, alerts, credentials due.
+"""Firestore for the flows: leases, processed event ids, nightly run groups, alerts, credentials due,
+welcomes.
 
 Leases and run groups change inside transactions, so two function instances racing on one document see one
 winner; event ids are written with `create` (fails if present), the create-if-absent the at-least-once
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,7 +20,7 @@ from google.cloud import firestore
 from portalsync import names
 from portalsync.adapters.firestore_codec import safe_id
 from portalsync.alerts import Alert, AlertStatus
-from portalsync.flow_ports import RunGroup
+from portalsync.flow_ports import RunGroup, Welcome
 
 
 def _utc() -> dt.datetime:
@@ -200,3 +202,55 @@ class FirestoreCredentialsDue:
 
     def remove(self, email: str) -> None:
         self._col().document(safe_id(email.lower())).delete()
+
+
+class FirestoreWelcomes:
+    """`welcomes/{person_id}@{domain}`: state "due" or "welcomed"; single-field queries only."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def _col(self) -> Any:
+        return self.client.collection(names.COL_WELCOMES)
+
+    def mark_due(self, welcomes: Sequence[Welcome], again: bool) -> None:
+        for welcome in welcomes:
+            doc = {
+                "person_id": welcome.person_id,
+                "account_id": welcome.account_id,
+                "domain": welcome.domain,
+                "email": welcome.email,
+                "state": "due",
+                "token": uuid.uuid4().hex,
+                "due_at": _utc(),
+            }
+            ref = self._col().document(safe_id(welcome.key))
+            if again:
+                ref.set(doc)
+            else:
+                with contextlib.suppress(api_exceptions.Conflict):
+                    ref.create(doc)
+
+    def due_people(self) -> set[str]:
+        query = self._col().where(filter=firestore.FieldFilter("state", "==", "due"))
+        return {str((s.to_dict() or {})["person_id"]) for s in query.stream()}
+
+    def states(self, person_id: str) -> dict[str, str]:
+        query = self._col().where(filter=firestore.FieldFilter("person_id", "==", person_id))
+        found = [s.to_dict() or {} for s in query.stream()]
+        return {
+            f"{d['person_id']}@{d['domain']}": "welcomed" if d["state"] == "welcomed" else str(d["token"])
+            for d in found
+        }
+
+    def mark_welcomed(self, person_id: str, keys: Sequence[str]) -> None:
+        batch = self.client.batch()
+        for key in keys:
+            update = {"state": "welcomed", "welcomed_at": _utc()}
+            batch.set(self._col().document(safe_id(key)), update, merge=True)
+        if keys:
+            batch.commit()
+
+    def forget(self, person_id: str, keys: Sequence[str]) -> None:
+        for key in keys:
+            self._col().document(safe_id(key)).delete()

@@ -81,9 +81,13 @@ def _message(
 
 
 def onboarding(
-    person: Person, accounts: Sequence[DesiredAccount], portal_url: str = DEFAULT_PORTAL_URL
+    person: Person,
+    accounts: Sequence[DesiredAccount],
+    portal_url: str = DEFAULT_PORTAL_URL,
+    batch: str = "",
 ) -> MailMessage:
-    """Tell a person about their accounts; a later mail for a newly added domain gets its own id."""
+    """Tell a person about their accounts; a later mail for a newly added domain gets its own id, and so
+    does one for the same accounts in another `batch` (a reactivation)."""
     locale = person.locale
     own_line, line = (OWN_LINE, ACCOUNT_LINE) if locale == "en" else (OWN_LINE_JA, ACCOUNT_LINE_JA)
     lines = [
@@ -101,7 +105,7 @@ def onboarding(
     }
     return _message(
         MailKind.ONBOARDING,
-        f"onboarding/{person.person_id}/{digest}",
+        f"onboarding/{person.person_id}/{digest}" + (f"/{batch}" if batch else ""),
         [person.workspace_email],
         locale,
         values,
