@@ -40,6 +40,7 @@ COL_EVENTS: Final = "processed_events"
 COL_VALIDATION: Final = "validation_issues"
 COL_RUN_GROUPS: Final = "run_groups"  # one nightly run: accounts published and finished (digest timing)
 COL_CREDENTIALS_DUE: Final = "credentials_due"  # first-sign-in mails to retry: addresses only
+COL_WELCOMES: Final = "welcomes"  # person x domain: due an onboarding mail, or already listed in one
 
 # Composite indexes the adapters' queries need: (collection, ((field, "ASCENDING"|"DESCENDING"), ...)). Only a
 # filter combined with an order on another field needs one; equality filters alone are served by single-field
