@@ -7,7 +7,6 @@ import itertools
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,16 +124,24 @@ class Stack:
     def statuses(self) -> dict[str, str]:
         return {r.key: r.status.value for rs in self.service.status().values() for r in rs}
 
-    def all_documents(self) -> Iterator[dict[str, Any]]:
-        def walk(collections: Any) -> Iterator[dict[str, Any]]:
-            for collection in collections:
-                for snap in collection.stream():
-                    yield snap.to_dict() or {}
-                    yield from walk(snap.reference.collections())
-                for ref in collection.list_documents():  # parents that only hold subcollections
-                    yield from walk(ref.collections())
+    def documents(self) -> dict[str, Any]:
+        """Every document in the database, subcollections included, by path: its snapshot, as Firestore has
+        it (`update_time` moves on every write, even one that rewrites the same data)."""
+        found: dict[str, Any] = {}
 
-        yield from walk(self.db.collections())
+        def walk(collections: Any) -> None:
+            for collection in collections:
+                for ref in collection.list_documents():  # also parents that only hold subcollections
+                    snap = ref.get()
+                    if snap.exists:
+                        found[ref.path] = snap
+                    walk(ref.collections())
+
+        walk(self.db.collections())
+        return found
+
+    def all_documents(self) -> list[dict[str, Any]]:
+        return [snap.to_dict() or {} for snap in self.documents().values()]
 
 
 @pytest.fixture
@@ -155,11 +162,22 @@ def assert_no_duplicates(stack: Stack) -> None:
 
 
 def test_empty_to_converged_then_a_second_run_writes_nothing(stack: Stack) -> None:
-    stack.seed()
+    # beside the roster: a settings document, a person document that does not validate (an issue
+    # document) and one whose address would be bob's (an open alert), so the no-op run below has every
+    # kind of document to leave alone
+    carol = {"given_name": "Carol", "family_name": "White", "workspace_email": "bob@other.example"}
+    broken = {"given_name": "X", "family_name": "Y", "workspace_email": "nope"}
+    stack.seed({**PEOPLE, "carol": {**carol, "accounts": ["beta"]}, "broken": broken})
+    stack.db.collection(names.COL_SETTINGS).document(names.SETTINGS_DOC).set(
+        {"notify_recipients": ["ops@corp.example"]}
+    )
     reports = stack.service.sync_all()
     assert all(r.run.counts for r in reports)
     assert set(stack.statuses().values()) == {"provisioned"}
     assert len(stack.statuses()) == 7  # yamada, anna on 3 domains; bob on b.example
+    alerts = [d.to_dict() for d in stack.db.collection(names.COL_ALERTS).stream()]
+    assert [(a["kind"], a["status"]) for a in alerts] == [("invalid_input", "open")]
+    assert len(list(stack.db.collection(names.COL_VALIDATION).stream())) == 1
     users = {u["primaryEmail"]: u for u in stack.tenant("C01aaaaaa")["users"]}
     assert users["taro@a2.example"]["name"]["familyName"] == "山田"
     assert users["taro@a2.example"]["orgUnitPath"] == "/Customer Care Portal"
@@ -170,13 +188,51 @@ def test_empty_to_converged_then_a_second_run_writes_nothing(stack: Stack) -> No
 
     stack.control.delete("calls")
     stack.store.writes_by_collection.clear()
+    before = stack.documents()
+    kept = {
+        names.COL_ACCOUNT_STATE,
+        names.COL_ALERTS,
+        names.COL_VALIDATION,
+        names.COL_PEOPLE,
+        names.COL_ACCOUNTS,
+        names.COL_SETTINGS,
+    }
+    assert kept <= {path.split("/")[0] for path in before}
+    assert any(path.startswith(f"{names.COL_ACCOUNT_STATE}/beta/") for path in before)
     again = stack.service.sync_all()
     assert stack.admin_writes() == {}
     assert all(r.record_writes == 0 and r.run.counts == {} for r in again)
     assert stack.store.writes_by_collection == Counter({names.COL_RUNS: 2})
+    # ... and as Firestore itself saw it: nothing rewritten (records, alerts, issues, roster, accounts,
+    # settings), nothing deleted, and the only new documents are the two run records
+    after = stack.documents()
+    changed = [path for path, snap in before.items() if after[path].update_time != snap.update_time]
+    assert changed == []
+    assert set(before) <= set(after)
+    added = set(after) - set(before)
+    assert {path.split("/")[0] for path in added} == {names.COL_RUNS}
+    assert len(added) == 2
     runs = stack.store.recent_runs("acme")
     assert len(runs) == 2
     assert runs[0].api_calls > 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: the run after a conflict is found rewrites its record once, because the apply-time "
+    "conflict detail (`CreateUser failed: ...`) differs from the plan-time one the next run records",
+)
+def test_a_conflict_once_recorded_is_not_rewritten(stack: Stack) -> None:
+    carol = {"given_name": "Carol", "family_name": "White", "workspace_email": "carol@corp.example"}
+    stack.seed({"carol": {**carol, "accounts": ["beta"]}})
+    stack.control.post(
+        "users", {"primaryEmail": "carol@b.example", "name": {"givenName": "Carol", "familyName": "W"}}
+    )
+    stack.service.sync_account("beta")
+    assert stack.statuses() == {"carol@b.example": "conflict"}
+    again = stack.service.sync_account("beta")
+    assert again is not None
+    assert again.record_writes == 0
 
 
 def test_automatic_paid_licensing_is_reported_after_creating_and_not_paid_for_otherwise(stack: Stack) -> None:
