@@ -352,28 +352,38 @@ def test_bad_documents_are_reported_and_skipped(stack: Stack) -> None:
     assert stack.statuses()["bob@b.example"] == "held"
 
 
+#: every logger that might see a request body: ours, the API client, HTTP and auth libraries
+NOISY = ("", "portalsync", "googleapiclient", "google", "google_auth_httplib2", "httplib2", "urllib3")
+
+
 def test_initial_passwords_appear_in_no_document_and_no_log(stack: Stack) -> None:
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("portalsync")
-    logger.addHandler(handler)
-    old_level = logger.level
-    logger.setLevel(logging.DEBUG)
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    levels = {name: logging.getLogger(name).level for name in NOISY}
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.DEBUG)
     try:
         stack.seed()
-        stack.service.sync_all()
+        reports = stack.service.sync_all()
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
+        root.removeHandler(handler)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
     assert len(stack.passwords.made) == 6
     logged = buffer.getvalue()
     assert '"severity"' in logged
+    assert "URL being requested: POST" in logged  # the client's own debug log was captured too
     documents = json.dumps(list(stack.all_documents()), ensure_ascii=False, default=str)
     assert "taro@a.example" in documents
+    returned = repr(reports)
     for password in stack.passwords.made:
         assert password not in logged
         assert password not in documents
+        assert password not in returned
 
 
 def test_cli_plan_status_and_roster_import(
