@@ -2,13 +2,14 @@
 
 locals {
   # Defaults per entry point; var.function_settings overrides single fields. Event-driven gen2 functions may run
-  # at most 540 s. max_instances bounds the Admin SDK calls in flight: Directory quotas are per project, shared by
-  # every reseller account.
+  # at most 540 s; every function that applies changes gets all of it, since one create may wait out apply's
+  # 180 s consistency deadline and a person is applied in several accounts. max_instances bounds the Admin SDK
+  # calls in flight: Directory quotas are per project, shared by every reseller account.
   function_defaults = {
     nightly_sync            = { memory = "256M", timeout_seconds = 120, max_instances = 1 }  # fan-out only
     sync_account            = { memory = "512M", timeout_seconds = 540, max_instances = 10 } # one account's reconcile
     onboard                 = { memory = "512M", timeout_seconds = 540, max_instances = 5 }
-    onboard_on_roster_write = { memory = "256M", timeout_seconds = 120, max_instances = 5 }
+    onboard_on_roster_write = { memory = "256M", timeout_seconds = 540, max_instances = 5 }
     drain_outbox            = { memory = "256M", timeout_seconds = 300, max_instances = 3 } # mail rate limits
     status                  = { memory = "256M", timeout_seconds = 60, max_instances = 2 }
   }
@@ -19,18 +20,13 @@ locals {
     )
   }
 
-  event_types = {
-    pubsub    = "google.cloud.pubsub.topic.v1.messagePublished"
-    firestore = "google.cloud.firestore.document.v1.written"
-  }
-
   # Everything the code reads at run time (tests/unit/test_infra.py checks both ways: nothing here the code does
   # not read, nothing the code reads missing here unless docs/deploy.md lists it as optional).
   function_environment = merge(
     {
       GOOGLE_CLOUD_PROJECT          = var.project_id
       PORTALSYNC_FIRESTORE_DATABASE = google_firestore_database.this.name
-      # Keyless domain-wide delegation: the functions sign JWTs as this account through IAM Credentials.
+      # Keyless domain-wide delegation: the grant JWT is signed as this account by IAM Credentials signBlob.
       PORTALSYNC_SERVICE_ACCOUNT = google_service_account.runtime.email
       PORTALSYNC_AUTH_MODE       = "keyless"
       PORTALSYNC_MAIL_TRANSPORT  = var.mail_transport
@@ -131,7 +127,7 @@ resource "google_cloudfunctions2_function" "this" {
   dynamic "event_trigger" {
     for_each = each.value.trigger == "http" ? [] : [each.value]
     content {
-      event_type = local.event_types[event_trigger.value.trigger]
+      event_type = event_trigger.value.event_type
       # Eventarc Firestore triggers must sit in the database's location.
       trigger_region        = event_trigger.value.trigger == "firestore" ? var.firestore_location : var.region
       pubsub_topic          = event_trigger.value.trigger == "pubsub" ? google_pubsub_topic.this[event_trigger.value.target].id : null

@@ -39,8 +39,8 @@ resource "google_pubsub_topic_iam_member" "runtime_publisher" {
   member  = local.runtime_member
 }
 
-# Keyless domain-wide delegation: google-auth's impersonated credentials with a subject call IAM Credentials
-# signJwt on the target account, also when the target is the caller itself. Granted on this account only.
+# Keyless domain-wide delegation: adapters/auth.py signs the grant JWT with IAM Credentials signBlob as this
+# account, i.e. the caller signs as itself, which still needs Token Creator on itself. Granted on this account only.
 resource "google_service_account_iam_member" "runtime_signs_own_jwt" {
   service_account_id = google_service_account.runtime.name
   role               = "roles/iam.serviceAccountTokenCreator"
@@ -60,7 +60,7 @@ resource "google_cloud_run_service_iam_member" "trigger_invoker" {
 
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.this[each.key].name # gen2: the Cloud Run service has the function's name
+  service  = google_cloudfunctions2_function.this[each.key].service_config[0].service # Cloud Run names it, not us
   role     = "roles/run.invoker"
   member   = local.runtime_member
 }
@@ -71,7 +71,7 @@ resource "google_cloud_run_service_iam_member" "status_invoker" {
 
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.this["status"].name
+  service  = google_cloudfunctions2_function.this["status"].service_config[0].service
   role     = "roles/run.invoker"
   member   = each.value
 }

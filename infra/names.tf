@@ -10,14 +10,15 @@ locals {
   }
 
   # Entry points in functions/main.py and what triggers each (names.FUNCTIONS): a topic name for "pubsub", a
-  # document path pattern for "firestore", nothing for "http".
+  # document path pattern for "firestore", nothing for "http"; and the Eventarc event type. The outbox drain
+  # takes `created` only: `written` would also fire on the drain's own claim and sent/failed updates.
   functions = {
-    nightly_sync            = { trigger = "pubsub", target = "portalsync-nightly" }
-    sync_account            = { trigger = "pubsub", target = "portalsync-sync-account" }
-    onboard                 = { trigger = "pubsub", target = "portalsync-onboard" }
-    onboard_on_roster_write = { trigger = "firestore", target = "people/{personId}" }
-    drain_outbox            = { trigger = "firestore", target = "outbox/{messageId}" }
-    status                  = { trigger = "http", target = "" }
+    nightly_sync            = { trigger = "pubsub", target = "portalsync-nightly", event_type = "google.cloud.pubsub.topic.v1.messagePublished" }
+    sync_account            = { trigger = "pubsub", target = "portalsync-sync-account", event_type = "google.cloud.pubsub.topic.v1.messagePublished" }
+    onboard                 = { trigger = "pubsub", target = "portalsync-onboard", event_type = "google.cloud.pubsub.topic.v1.messagePublished" }
+    onboard_on_roster_write = { trigger = "firestore", target = "people/{personId}", event_type = "google.cloud.firestore.document.v1.written" }
+    drain_outbox            = { trigger = "firestore", target = "outbox/{messageId}", event_type = "google.cloud.firestore.document.v1.created" }
+    status                  = { trigger = "http", target = "", event_type = "" }
   }
 
   # Composite indexes the store's queries need (names.COMPOSITE_INDEXES). The emulator never asks for them, so

@@ -15,14 +15,21 @@ TOPICS: Final = (TOPIC_NIGHTLY, TOPIC_SYNC_ACCOUNT, TOPIC_ONBOARD, TOPIC_DEAD_LE
 # tests/unit/test_infra.py derives the set from the code's publish calls.
 PUBLISHED_TOPICS: Final = (TOPIC_SYNC_ACCOUNT,)
 
-# Cloud Functions entry points in functions/main.py -> the trigger that runs each
+# Eventarc event types of the triggers
+EVENT_PUBLISHED: Final = "google.cloud.pubsub.topic.v1.messagePublished"
+EVENT_DOCUMENT_WRITTEN: Final = "google.cloud.firestore.document.v1.written"
+EVENT_DOCUMENT_CREATED: Final = "google.cloud.firestore.document.v1.created"
+
+# Cloud Functions entry points in functions/main.py -> the trigger that runs each: (kind, topic or document
+# pattern, event type). The outbox drain runs on `created` only: on `written` it would also fire on its own
+# claim and sent/failed updates, about three invocations per mail.
 FUNCTIONS: Final = {
-    "nightly_sync": ("pubsub", TOPIC_NIGHTLY),
-    "sync_account": ("pubsub", TOPIC_SYNC_ACCOUNT),
-    "onboard": ("pubsub", TOPIC_ONBOARD),
-    "onboard_on_roster_write": ("firestore", "people/{personId}"),
-    "drain_outbox": ("firestore", "outbox/{messageId}"),
-    "status": ("http", ""),
+    "nightly_sync": ("pubsub", TOPIC_NIGHTLY, EVENT_PUBLISHED),
+    "sync_account": ("pubsub", TOPIC_SYNC_ACCOUNT, EVENT_PUBLISHED),
+    "onboard": ("pubsub", TOPIC_ONBOARD, EVENT_PUBLISHED),
+    "onboard_on_roster_write": ("firestore", "people/{personId}", EVENT_DOCUMENT_WRITTEN),
+    "drain_outbox": ("firestore", "outbox/{messageId}", EVENT_DOCUMENT_CREATED),
+    "status": ("http", "", ""),
 }
 
 # Firestore collections

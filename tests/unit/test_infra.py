@@ -99,7 +99,8 @@ def test_topics_mirror_names() -> None:
 
 def test_functions_mirror_names() -> None:
     expected = {
-        entry: {"trigger": kind, "target": target} for entry, (kind, target) in names.FUNCTIONS.items()
+        entry: {"trigger": kind, "target": target, "event_type": event}
+        for entry, (kind, target, event) in names.FUNCTIONS.items()
     }
     assert _config()["locals"]["functions"] == expected
 
@@ -110,14 +111,11 @@ def test_function_resource_deploys_each_entry_point_with_its_trigger() -> None:
     build = _first(function["build_config"])
     assert build["runtime"] == "python311"
     assert build["entry_point"] == "${each.key}"
-    assert _config()["locals"]["event_types"] == {
-        "pubsub": "google.cloud.pubsub.topic.v1.messagePublished",
-        "firestore": "google.cloud.firestore.document.v1.written",
-    }
 
     trigger = _dynamic(function, "event_trigger")
     assert trigger["for_each"] == '${each.value.trigger == "http" ? [] : [each.value]}'
     content = _first(trigger["content"])
+    assert content["event_type"] == "${event_trigger.value.event_type}"
     assert content["retry_policy"] == "RETRY_POLICY_RETRY"
     assert "google_pubsub_topic.this[event_trigger.value.target].id" in content["pubsub_topic"]
     filters = _dynamic(content, "event_filters")
@@ -127,14 +125,57 @@ def test_function_resource_deploys_each_entry_point_with_its_trigger() -> None:
 
 
 def test_pubsub_triggers_name_declared_topics_and_firestore_triggers_known_collections() -> None:
-    for kind, target in names.FUNCTIONS.values():
+    for kind, target, event in names.FUNCTIONS.values():
         if kind == "pubsub":
             assert target in _config()["locals"]["topics"].values()
+            assert event == names.EVENT_PUBLISHED
         elif kind == "firestore":
             assert target.split("/")[0] in _collections()
             assert target.count("/") % 2 == 1, "a document pattern has an even number of segments"
+            assert event in {names.EVENT_DOCUMENT_WRITTEN, names.EVENT_DOCUMENT_CREATED}
         else:
-            assert kind == "http"
+            assert (kind, event) == ("http", "")
+
+
+def test_the_outbox_drain_is_not_triggered_by_its_own_writes() -> None:
+    kind, target, event = names.FUNCTIONS["drain_outbox"]
+    assert (kind, target.split("/")[0]) == ("firestore", names.COL_OUTBOX)
+    assert event == names.EVENT_DOCUMENT_CREATED
+    # Only enqueue creates outbox documents; claiming and marking sent/failed update them, which a `created`
+    # trigger does not see.
+    tree = ast.parse((ROOT / "shared" / "portalsync" / "adapters" / "firestore_outbox.py").read_text())
+    creating = {
+        function.name
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef)
+        for call in ast.walk(function)
+        if isinstance(call, ast.Call) and getattr(call.func, "attr", None) in {"create", "set", "add"}
+    }
+    assert creating == {"enqueue"}
+
+
+# Entry points whose flow applies changes in Workspace (flows.sync_account, onboard, roster_written).
+_APPLYING = ("sync_account", "onboard", "onboard_on_roster_write")
+
+
+def test_functions_that_apply_outlast_the_consistency_deadline() -> None:
+    from portalsync.apply import DEFAULT_CONSISTENCY_DEADLINE
+
+    defaults = _config()["locals"]["function_defaults"]
+    assert set(defaults) == set(names.FUNCTIONS)
+    for entry in _APPLYING:
+        # the event-driven maximum: one create can wait out the deadline, and a person spans several accounts
+        assert defaults[entry]["timeout_seconds"] == 540 > DEFAULT_CONSISTENCY_DEADLINE
+
+
+def test_invoker_grants_name_the_cloud_run_service_the_function_reports() -> None:
+    for name, entry in (("trigger_invoker", "each.key"), ("status_invoker", '"status"')):
+        invoker = _resource("google_cloud_run_service_iam_member", name)
+        assert invoker["role"] == "roles/run.invoker"
+        assert (
+            invoker["service"]
+            == f"${{google_cloudfunctions2_function.this[{entry}].service_config[0].service}}"
+        )
 
 
 def test_status_is_http_and_never_public() -> None:
@@ -144,6 +185,14 @@ def test_status_is_http_and_never_public() -> None:
     assert "allAuthenticatedUsers" not in text
     invoker = _resource("google_cloud_run_service_iam_member", "status_invoker")
     assert invoker["for_each"] == "${toset(var.status_invokers)}"
+
+
+def test_comments_name_the_iam_call_the_code_makes() -> None:
+    auth_source = (ROOT / "shared" / "portalsync" / "adapters" / "auth.py").read_text()
+    assert ":signBlob" in auth_source
+    assert ":signJwt" not in auth_source
+    for path in [*TF_FILES, ROOT / "docs" / "deploy.md"]:
+        assert "signJwt" not in path.read_text(), path.name
 
 
 def test_composite_indexes_mirror_names() -> None:
@@ -259,7 +308,7 @@ def test_runtime_account_has_least_privilege() -> None:
     }
     assert project_roles == {"roles/datastore.user", "roles/eventarc.eventReceiver"}
 
-    # Token Creator only on the runtime account itself, for signJwt.
+    # Token Creator only on the runtime account itself, for signBlob (adapters/auth.py).
     [(_, self_grant)] = _config()["resource"]["google_service_account_iam_member"].items()
     assert self_grant["role"] == "roles/iam.serviceAccountTokenCreator"
     assert self_grant["service_account_id"] == "${google_service_account.runtime.name}"
