@@ -31,6 +31,8 @@ from portalsync.ports import Mailer
 class NoMailer:
     """No sender configured: mail stays queued (and credentials due) until one is."""
 
+    configured = False
+
     def send(self, message: MailMessage) -> str:
         raise MailError("no mail sender configured (PORTALSYNC_MAIL_SENDER)")
 

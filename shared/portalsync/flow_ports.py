@@ -7,7 +7,7 @@ that it is the last, so the digest goes out once, after everything finished.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -102,12 +102,24 @@ class RunHistory(Protocol):
 
 
 class CredentialsDue(Protocol):
-    """Portal accounts whose first-sign-in mail has not gone out yet. Holds addresses, never a password."""
+    """Portal accounts whose first-sign-in mail has not gone out yet. Holds addresses, never a password.
 
-    def add(self, account_id: str, person_id: str, email: str, error: str) -> None: ...
+    An address is added the moment its account is created, so a crash before the mail leaves it here rather
+    than with a password nobody knows. Sending is claimed (transactionally, for a lease), so two drains never
+    reset one account's password twice and mail two different ones; a failed send waits with a backoff.
+    """
 
-    def due(self, limit: int) -> list[tuple[str, str, str]]:
-        """(account id, person id, portal address) to try again."""
+    def add(self, account_id: str, person_id: str, email: str) -> None:
+        """Due now (the account was just created); an earlier entry for the address starts over."""
+        ...
+
+    def claim(self, limit: int, emails: Collection[str] | None = None) -> list[tuple[str, str, str]]:
+        """(account id, person id, portal address) of due entries (all, or only `emails`), each now held
+        for a lease by this caller alone."""
+        ...
+
+    def retry_later(self, email: str, error: str) -> None:
+        """The send failed: due again after a backoff that grows with the attempts."""
         ...
 
     def remove(self, email: str) -> None: ...

@@ -9,10 +9,13 @@ so someone new on several reseller accounts gets one mail listing all of them. T
 outbox; its id names the person, the addresses and the due markings, so a retried run queues nothing new
 while a reactivation (a new marking) is welcomed again.
 
-The credentials step sets a fresh random password with `changePasswordAtNextLogin` and mails it at once,
-outside the outbox, so no password is ever stored; if that mail fails, only the address is remembered, and a
-later drain tries again with another new password. `Settings.send_credentials` turns the step off for
-resellers whose staff sign in by SSO.
+Credentials: the moment an account is created its address (never a password) is recorded as due. Right
+after the run, and on every drain, due addresses are claimed (one sender each, for a lease), a fresh random
+password is set with `changePasswordAtNextLogin` and mailed at once, outside the outbox, so no password is
+ever stored; success removes the address, a failure leaves it due after a backoff, and the next try makes
+another password. A crash between creating the account and mailing therefore costs a retry, not a password
+nobody knows. Without a configured sender nothing is claimed and no password is reset.
+`Settings.send_credentials` turns the step off for resellers whose staff sign in by SSO.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from portalsync.errors import WorkspaceError
 from portalsync.flow_ports import CredentialsDue, Welcome, Welcomes
 from portalsync.mail import credentials, onboarding
 from portalsync.mail.delivery import MailError, drain, send_direct
-from portalsync.model import Person, ResellerAccount
+from portalsync.model import Person, ResellerAccount, Settings
 from portalsync.ports import DesiredState, Mailer, Outbox
 from portalsync.records import AccountStatus, ProvisioningRecord
 from portalsync.results import Outcome, PasswordFactory, random_password
@@ -50,6 +53,19 @@ class Onboarding:
     ) -> None:
         self.service, self.outbox, self.mailer, self.due = service, outbox, mailer, due
         self.welcomes, self.passwords = welcomes, passwords
+        service.on_created = self._created
+
+    @property
+    def can_mail(self) -> bool:
+        """False without a configured sender: resetting a password that cannot be mailed helps nobody."""
+        return bool(getattr(self.mailer, "configured", True))
+
+    def _created(self, action: CreateUser, settings: Settings) -> None:
+        """Remembered at creation: a crash before the mails leaves a retry, not a lost password."""
+        welcome = Welcome(action.person_id, action.account_id, action.domain, action.email)
+        self.welcomes.mark_due([welcome], again=True)
+        if settings.send_credentials:
+            self.due.add(action.account_id, action.person_id, action.email)
 
     def onboard(self, person_key: str, trigger: str = "onboard") -> list[AccountReport]:
         """Provision one person on all their domains, then welcome them (raises LookupError if unknown)."""
@@ -75,6 +91,7 @@ class Onboarding:
         domains = {d.email.lower(): d for d in expand(desired.accounts, desired.people, desired.settings)[0]}
         again: list[Welcome] = []
         first: list[Welcome] = []
+        touched: set[str] = set()
         for report in reports:
             for result in report.results:
                 action = result.action
@@ -84,7 +101,9 @@ class Onboarding:
                 if wanted is None or wanted.person_id != getattr(action, "person_id", None):
                     continue
                 welcome = Welcome(wanted.person_id, wanted.account_id, wanted.domain, wanted.email)
-                if isinstance(action, CreateUser | ReactivateUser):
+                if isinstance(action, CreateUser):
+                    touched.add(welcome.person_id)  # marked due when it was created (`_created`)
+                elif isinstance(action, ReactivateUser):
                     again.append(welcome)
                 elif isinstance(action, AssignRole) and wanted.own_account:
                     first.append(welcome)  # a role repair on an own account welcomed before: nothing
@@ -92,7 +111,7 @@ class Onboarding:
             self.welcomes.mark_due(again, again=True)
         if first:
             self.welcomes.mark_due(first, again=False)
-        return {w.person_id for w in again + first}
+        return touched | {w.person_id for w in again + first}
 
     def welcome_due(self, people: Iterable[str] | None = None) -> int:
         """One onboarding mail per person due a welcome (all of them when `people` is None); how many."""
@@ -147,22 +166,34 @@ class Onboarding:
         return 1
 
     def _credentials(self, reports: Sequence[AccountReport]) -> None:
+        """Mail the accounts these runs created; each is claimed first, so a drain racing us skips it."""
+        created = [
+            r.action.email
+            for report in reports
+            for r in report.results
+            if isinstance(r.action, CreateUser) and r.outcome is Outcome.DONE
+        ]
+        if created and self.can_mail:
+            self._send_due(self.due.claim(len(created), created))
+
+    def _send_due(self, claimed: Sequence[tuple[str, str, str]]) -> int:
+        if not claimed:
+            return 0
         desired = self.service.store.load_desired()
-        if not desired.settings.send_credentials:
-            return
-        people = {p.person_id: p for p in desired.people}
+        people = {p.person_id: p for p in desired.people if p.active}
         accounts = {a.account_id: a for a in desired.accounts}
-        for report in reports:
-            for result in report.results:
-                action = result.action
-                if isinstance(action, CreateUser) and result.outcome is Outcome.DONE:
-                    person = people.get(action.person_id)
-                    account = accounts.get(action.account_id)
-                    if person is not None and account is not None:
-                        self.send_credentials(account, person, action.email)
+        sent = 0
+        for account_id, person_id, email in claimed:
+            person, account = people.get(person_id), accounts.get(account_id)
+            if person is None or account is None or not desired.settings.send_credentials:
+                self.due.remove(email)  # left the roster, or credentials were switched off
+            elif self.send_credentials(account, person, email):
+                sent += 1
+        return sent
 
     def send_credentials(self, account: ResellerAccount, person: Person, email: str) -> bool:
-        """A fresh password set now and mailed now; on failure only the address is kept for a retry."""
+        """A fresh password set now and mailed now (the caller holds the claim); on failure only the
+        address stays, due again after a backoff, when another fresh password is made."""
         ctx = {"account_id": account.account_id, "person_id": person.person_id, "email": email}
         try:
             secret = self.passwords()
@@ -171,7 +202,7 @@ class Onboarding:
             )
             send_direct(self.mailer, credentials(person, email, secret))
         except (MailError, WorkspaceError) as error:
-            self.due.add(account.account_id, person.person_id, email, f"{type(error).__name__}: {error}")
+            self.due.retry_later(email, f"{type(error).__name__}: {error}")
             log.warning("credentials not delivered; retried later", extra={**ctx, "error": str(error)})
             return False
         self.due.remove(email)
@@ -179,19 +210,8 @@ class Onboarding:
         return True
 
     def drain(self, limit: int = 50) -> dict[str, int]:
-        """Send queued mail, then retry credentials that could not be mailed before."""
+        """Send queued mail, then credentials still due (none without a configured sender)."""
         result = drain(self.outbox, self.mailer, limit)
-        retried = 0
-        pending = self.due.due(limit)
-        if pending:
-            desired = self.service.store.load_desired()
-            people = {p.person_id: p for p in desired.people if p.active}
-            accounts = {a.account_id: a for a in desired.accounts}
-            for account_id, person_id, email in pending:
-                person, account = people.get(person_id), accounts.get(account_id)
-                if person is None or account is None or not desired.settings.send_credentials:
-                    self.due.remove(email)  # left the roster, or credentials were switched off
-                elif self.send_credentials(account, person, email):
-                    retried += 1
+        retried = self._send_due(self.due.claim(limit)) if self.can_mail else 0
         counts = {"sent": result.sent, "retrying": result.retrying, "failed": result.failed}
         return {**counts, "credentials": retried}

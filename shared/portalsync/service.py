@@ -20,7 +20,7 @@ from portalsync.alerts import Scope
 from portalsync.apply import apply_plan
 from portalsync.desired import expand, unread_input
 from portalsync.errors import TransientError, WorkspaceError
-from portalsync.model import DesiredAccount, Person, ResellerAccount
+from portalsync.model import DesiredAccount, Person, ResellerAccount, Settings
 from portalsync.observed import ObservedAccount
 from portalsync.plan import plan_account
 from portalsync.ports import (
@@ -80,6 +80,9 @@ class Service:
         self.clock = clock
         self.passwords = passwords
         self.findings = findings
+        #: called the moment an account is created, before anything else can fail (credentials due, a
+        #: welcome); never given the password
+        self.on_created: Callable[[CreateUser, Settings], None] | None = None
 
     def sync_all(
         self, trigger: str = "nightly", on_account: Callable[[str], None] | None = None
@@ -214,8 +217,16 @@ class Service:
         if scope.dry_run:
             report.findings = [*findings, *plan.findings]
             return report
+        hook = self.on_created
+
+        def on_password(action: CreateUser, password: str) -> None:
+            if hook is not None:
+                hook(action, state.settings)  # the password stays here: apply sent it to Google only
+
         results = (
-            apply_plan(plan, workspace, self.clock, self.passwords, state.settings) if plan.actions else []
+            apply_plan(plan, workspace, self.clock, self.passwords, state.settings, on_password=on_password)
+            if plan.actions
+            else []
         )
         replan = plan
         if results:

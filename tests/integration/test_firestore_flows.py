@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from portalsync.adapters.firestore_flows import FirestoreRunGroups, FirestoreWelcomes
+from portalsync import names
+from portalsync.adapters.firestore_flows import (
+    CREDENTIALS_BACKOFF,
+    FirestoreCredentialsDue,
+    FirestoreRunGroups,
+    FirestoreWelcomes,
+)
 from portalsync.flow_ports import RunGroup, Welcome
 
 pytestmark = pytest.mark.integration
@@ -48,3 +54,28 @@ def test_welcomes_due_once_welcomed_again_only_when_marked_again(firestore_clien
     assert again not in ("welcomed", states["ken@a.example"])
     welcomes.forget("ken", ["ken@a.example"])
     assert welcomes.states("ken") == {"ken@b.example": "welcomed"}
+
+
+def test_credentials_due_are_claimed_once_and_wait_out_a_backoff_after_a_failure(
+    firestore_client: Any,
+) -> None:
+    due = FirestoreCredentialsDue(firestore_client)
+    due.add("a", "ken", "ken@a.example")
+    due.add("a", "ken", "ken@a2.example")
+
+    assert due.claim(10, ["ken@a.example"]) == [("a", "ken", "ken@a.example")]
+    assert due.claim(10) == [("a", "ken", "ken@a2.example")]  # the first is held by its claim
+    assert due.claim(10) == []  # a second drain at once: nothing to reset, nothing to mail
+
+    due.retry_later("ken@a.example", "MailError: mailbox unavailable")
+    stored = firestore_client.collection(names.COL_CREDENTIALS_DUE).document("ken@a.example").get().to_dict()
+    assert stored["attempts"] == 1
+    assert stored["last_error"] == "MailError: mailbox unavailable"
+    assert "password" not in str(stored).lower()
+    waited = (stored["next_attempt_at"] - stored["failed_at"]).total_seconds()
+    assert waited == CREDENTIALS_BACKOFF[0]
+    assert due.claim(10) == []
+
+    due.remove("ken@a2.example")
+    due.add("a", "ken", "ken@a.example")  # created again: due at once
+    assert due.claim(10) == [("a", "ken", "ken@a.example")]

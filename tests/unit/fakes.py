@@ -229,7 +229,10 @@ class FakeWorkspace:
 
     def update_user(self, user_key: str, patch: Mapping[str, object]) -> None:
         self._call("update_user")
-        user = self._by_id(user_key)
+        by_email = self.users.get(user_key.lower())  # Google takes the address as a user key too
+        user = self._by_id(by_email.id if by_email else user_key)
+        if "password" in patch:
+            self.passwords_seen.append(str(patch["password"]))
         if "suspended" in patch:
             user.suspended = bool(patch["suspended"])
         name = patch.get("name")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from portalsync.alerts import Alert, AlertStatus
 from portalsync.flow_ports import RunGroup, Welcome
+from portalsync.mail.delivery import MailError
 from portalsync.mail.message import MailKind, MailMessage
 from portalsync.records import RunRecord
 
@@ -148,16 +149,31 @@ class FakeRunHistory:
 
 @dataclass
 class FakeCredentialsDue:
+    """Entries are due, claimed (held) or waiting out a backoff; `expire()` lets time pass."""
+
     due_list: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)
+    errors: dict[str, str] = field(default_factory=dict)
 
-    def add(self, account_id: str, person_id: str, email: str, error: str) -> None:
+    def add(self, account_id: str, person_id: str, email: str) -> None:
         self.due_list[email.lower()] = (account_id, person_id, email)
+        self.held.discard(email.lower())
 
-    def due(self, limit: int) -> list[tuple[str, str, str]]:
-        return list(self.due_list.values())[:limit]
+    def claim(self, limit: int, emails: Collection[str] | None = None) -> list[tuple[str, str, str]]:
+        wanted = None if emails is None else {e.lower() for e in emails}
+        free = [k for k in self.due_list if k not in self.held and (wanted is None or k in wanted)]
+        self.held.update(free[:limit])
+        return [self.due_list[k] for k in free[:limit]]
+
+    def retry_later(self, email: str, error: str) -> None:
+        self.errors[email.lower()] = error  # still held until the backoff (expire) ends
+
+    def expire(self) -> None:
+        self.held.clear()
 
     def remove(self, email: str) -> None:
         self.due_list.pop(email.lower(), None)
+        self.held.discard(email.lower())
 
 
 @dataclass
@@ -190,8 +206,17 @@ class FakeWelcomes:
 
 @dataclass
 class FakeMailer:
+    """`failures` are raised by the next sends, in order; `configured=False` is a missing sender."""
+
     sent: list[MailMessage] = field(default_factory=list)
+    failures: list[MailError] = field(default_factory=list)
+    configured: bool = True
 
     def send(self, message: MailMessage) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
         self.sent.append(message)
         return f"sent-{len(self.sent)}"
+
+    def of_kind(self, kind: MailKind) -> list[MailMessage]:
+        return [m for m in self.sent if m.kind is kind]

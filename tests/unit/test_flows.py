@@ -8,6 +8,7 @@ from portalsync.actions import FindingKind
 from portalsync.errors import AuthError, RateLimitedError, TransientError
 from portalsync.flow_ports import RunGroup
 from portalsync.flows import FlowEvent, Flows, RetryLater
+from portalsync.mail.delivery import MailError
 from portalsync.mail.message import MailKind
 from portalsync.model import Person, ResellerAccount
 from portalsync.onboarding import Onboarding
@@ -323,3 +324,99 @@ def test_a_new_domain_later_is_welcomed_alone_and_a_reactivation_welcomes_again(
     world.flows.sync_account(event("b2", account_id="beta"))
     assert world.store.runs[-1].counts == {"ReactivateUser:done": 1}
     assert len(onboarding_mails(world, "bob@corp.example")) == 3
+
+
+def password_updates(world: FlowWorld, tenant: str = "acme") -> int:
+    return world.tenants[tenant].calls.count("update_user")
+
+
+def credential_mails(world: FlowWorld, address: str) -> list[str]:
+    return [m.text for m in world.mailer.of_kind(MailKind.CREDENTIALS) if m.to == (address,)]
+
+
+def new_hire(world: FlowWorld) -> None:
+    world.store.people["new"] = person("new", "new@corp.example", "New", "Hire", accounts=["acme"])
+
+
+def test_a_crash_between_creating_an_account_and_mailing_its_password_is_made_good_by_the_drain() -> None:
+    world = FlowWorld()
+    new_hire(world)
+    world.service.onboard("new")  # the accounts are created, then the function dies before any mail
+
+    assert set(world.due.due_list) == {"new@a.example", "new@a2.example"}  # addresses, no password
+    assert world.flows.drain()["credentials"] == 2
+    mails = credential_mails(world, "new@corp.example")
+    assert len(mails) == 2
+    assert world.passwords.made[-1] in mails[-1]  # a fresh password, set now and mailed now
+    assert world.due.due_list == {}
+    assert world.flows.onboard(event("o1"), "new") == "onboarded"  # the retry: welcomed, nothing resent
+    assert len(credential_mails(world, "new@corp.example")) == 2
+    assert len(world.outbox.of_kind(MailKind.ONBOARDING)) == 1
+
+
+def test_a_failed_password_mail_is_retried_after_a_backoff_with_a_new_password() -> None:
+    world = FlowWorld()
+    new_hire(world)
+    world.mailer.failures = [MailError("mailbox unavailable")] * 2
+
+    world.flows.onboard(event("o1"), "new")
+
+    assert credential_mails(world, "new@corp.example") == []
+    assert set(world.due.errors) == {"new@a.example", "new@a2.example"}
+    updates = password_updates(world)
+    assert world.flows.drain()["credentials"] == 0  # still in its backoff: no password reset
+    assert password_updates(world) == updates
+
+    world.due.expire()
+    assert world.flows.drain()["credentials"] == 2
+    mails = credential_mails(world, "new@corp.example")
+    assert len(mails) == 2
+    first_try = world.passwords.made[-4:-2]
+    assert not any(secret in text for secret in first_try for text in mails)  # new passwords, not resent
+    assert world.due.due_list == {}
+
+
+def test_two_drains_at_once_mail_one_password_per_account() -> None:
+    world = FlowWorld()
+    new_hire(world)
+    world.service.onboard("new")
+    claim = world.due.claim
+
+    def racing(limit: int, emails: object = None) -> list[tuple[str, str, str]]:
+        mine = claim(limit)
+        world.due.claim = claim  # type: ignore[method-assign]
+        assert world.flows.drain()["credentials"] == 0  # the other drain finds them claimed
+        return mine
+
+    world.due.claim = racing  # type: ignore[method-assign,assignment]
+    assert world.flows.drain()["credentials"] == 2
+    assert len(credential_mails(world, "new@corp.example")) == 2
+
+
+def test_without_a_mail_sender_no_password_is_reset() -> None:
+    world = FlowWorld()
+    world.mailer.configured = False
+    new_hire(world)
+    world.flows.onboard(event("o1"), "new")
+    updates = password_updates(world)
+
+    for _ in range(3):
+        world.flows.drain()
+        world.due.expire()
+
+    assert password_updates(world) == updates
+    assert set(world.due.due_list) == {"new@a.example", "new@a2.example"}  # mailed once a sender is set
+
+
+def test_with_sso_no_password_is_set_or_mailed_and_the_welcome_still_goes_out() -> None:
+    world = FlowWorld()
+    world.store.settings = world.store.settings.model_copy(update={"send_credentials": False})
+    new_hire(world)
+
+    world.flows.onboard(event("o1"), "new")
+    world.flows.drain()
+
+    assert world.mailer.of_kind(MailKind.CREDENTIALS) == []
+    assert world.due.due_list == {}
+    assert password_updates(world) == 0
+    assert len([m for m in world.mailer.sent if m.to == ("new@corp.example",)]) == 1  # the onboarding mail

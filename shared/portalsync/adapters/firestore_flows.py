@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from google.api_core import exceptions as api_exceptions
@@ -185,23 +185,79 @@ class FirestoreAlertBook:
             batch.commit()
 
 
+#: seconds before a failed credentials mail is tried again, after attempt 1, 2, ...; the last one repeats
+CREDENTIALS_BACKOFF = (300, 1800, 3600, 4 * 3600, 12 * 3600)
+
+
 class FirestoreCredentialsDue:
-    def __init__(self, client: firestore.Client) -> None:
+    """`credentials_due/{address}`: account, person, address, attempts, `next_attempt_at` (due at or after;
+    moved on by a claim's lease or a failure's backoff), so "what is due" is one single-field range query."""
+
+    def __init__(self, client: firestore.Client, lease_seconds: float = 300.0) -> None:
         self.client = client
+        self.lease = dt.timedelta(seconds=lease_seconds)
 
     def _col(self) -> Any:
         return self.client.collection(names.COL_CREDENTIALS_DUE)
 
-    def add(self, account_id: str, person_id: str, email: str, error: str) -> None:
-        doc = {"account_id": account_id, "person_id": person_id, "email": email, "error": error}
-        self._col().document(safe_id(email.lower())).set({**doc, "failed_at": _utc()})
+    def _ref(self, email: str) -> Any:
+        return self._col().document(safe_id(email.lower()))
 
-    def due(self, limit: int) -> list[tuple[str, str, str]]:
-        found = [s.to_dict() or {} for s in self._col().limit(limit).stream()]
-        return [(str(d["account_id"]), str(d["person_id"]), str(d["email"])) for d in found]
+    def add(self, account_id: str, person_id: str, email: str) -> None:
+        doc = {"account_id": account_id, "person_id": person_id, "email": email, "attempts": 0}
+        self._ref(email).set({**doc, "created_at": _utc(), "next_attempt_at": _utc()})
+
+    def claim(self, limit: int, emails: Collection[str] | None = None) -> list[tuple[str, str, str]]:
+        now = _utc()
+        if emails is None:
+            query = (
+                self._col()
+                .where(filter=firestore.FieldFilter("next_attempt_at", "<=", now))
+                .order_by("next_attempt_at")
+                .limit(limit)
+            )
+            refs = [s.reference for s in query.stream()]
+        else:
+            refs = [self._ref(e) for e in list(emails)[:limit]]
+        claimed = []
+        for ref in refs:
+            taken = _claim_due(self.client.transaction(), ref, now, self.lease)
+            if taken is not None:
+                claimed.append(taken)
+        return claimed
+
+    def retry_later(self, email: str, error: str) -> None:
+        _retry_later(self.client.transaction(), self._ref(email), error[:1000], _utc())
 
     def remove(self, email: str) -> None:
-        self._col().document(safe_id(email.lower())).delete()
+        self._ref(email).delete()
+
+
+@firestore.transactional
+def _claim_due(
+    transaction: Any, ref: Any, now: dt.datetime, lease: dt.timedelta
+) -> tuple[str, str, str] | None:
+    """Re-read inside the transaction: of two drains, one claims and the other sees it held."""
+    snap = ref.get(transaction=transaction)
+    data = (snap.to_dict() or {}) if snap.exists else {}
+    due = data.get("next_attempt_at")
+    if not data or due is None or due > now:
+        return None
+    attempts = int(data.get("attempts") or 0) + 1
+    transaction.update(ref, {"attempts": attempts, "next_attempt_at": now + lease, "claimed_at": now})
+    return str(data["account_id"]), str(data["person_id"]), str(data["email"])
+
+
+@firestore.transactional
+def _retry_later(transaction: Any, ref: Any, error: str, now: dt.datetime) -> None:
+    snap = ref.get(transaction=transaction)
+    if not snap.exists:
+        return
+    attempts = int((snap.to_dict() or {}).get("attempts") or 1)
+    wait = CREDENTIALS_BACKOFF[min(max(attempts, 1), len(CREDENTIALS_BACKOFF)) - 1]
+    transaction.update(
+        ref, {"last_error": error, "failed_at": now, "next_attempt_at": now + dt.timedelta(seconds=wait)}
+    )
 
 
 class FirestoreWelcomes:
