@@ -113,7 +113,7 @@ resource "google_cloudfunctions2_function" "this" {
 
     # The SMTP password only when SMTP is the transport: mounting a secret with no version would fail the deploy.
     dynamic "secret_environment_variables" {
-      for_each = var.mail_transport == "smtp" ? [google_secret_manager_secret.smtp_password] : []
+      for_each = google_secret_manager_secret.smtp_password # one with smtp, none otherwise
       content {
         key        = "PORTALSYNC_SMTP_PASSWORD"
         project_id = var.project_id

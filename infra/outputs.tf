@@ -33,5 +33,5 @@ output "dead_letter_subscription" {
 
 output "smtp_password_secret" {
   description = "Secret Manager secret to add the SMTP password to (only when mail_transport is \"smtp\")."
-  value       = google_secret_manager_secret.smtp_password.id
+  value       = one(google_secret_manager_secret.smtp_password[*].id)
 }

@@ -321,6 +321,32 @@ def test_runtime_account_has_least_privilege() -> None:
     assert accessor["member"] == "${local.runtime_member}"
 
 
+_ONLY_WITH_SMTP = '${var.mail_transport == "smtp" ? 1 : 0}'
+
+
+def test_the_smtp_secret_and_its_reader_exist_only_with_smtp() -> None:
+    secret = _resource("google_secret_manager_secret", "smtp_password")
+    accessor = _resource("google_secret_manager_secret_iam_member", "runtime_reads_smtp_password")
+    assert secret["count"] == accessor["count"] == _ONLY_WITH_SMTP
+    assert accessor["secret_id"] == "${google_secret_manager_secret.smtp_password[0].secret_id}"
+    service = _first(_resource("google_cloudfunctions2_function", "this")["service_config"])
+    mounted = _dynamic(service, "secret_environment_variables")
+    assert mounted["for_each"] == "${google_secret_manager_secret.smtp_password}"
+    text = (INFRA / "secrets.tf").read_text() + (INFRA / "outputs.tf").read_text()
+    assert "moved {\n  from = google_secret_manager_secret.smtp_password\n" in text  # no destroy on upgrade
+    assert "one(google_secret_manager_secret.smtp_password[*].id)" in text
+
+
+def test_deploy_doc_adds_the_smtp_password_between_a_targeted_and_the_full_apply() -> None:
+    text = (ROOT / "docs" / "deploy.md").read_text()
+    section = text.split("### SMTP instead of the Gmail API", 1)[1].split("\n### ", 1)[0]
+    targeted = section.index("-target=google_secret_manager_secret.smtp_password")
+    version = section.index("gcloud secrets versions add portalsync-smtp-password")
+    assert targeted < version
+    final_apply = section[version:].split("terraform apply", 1)[1].split("```", 1)[0]
+    assert "-target" not in final_apply
+
+
 # Modules that never run in a function: the local stack and the demo (the local stack publishes to the
 # emulator as Cloud Scheduler would), and the Publisher implementation, which forwards its caller's topic.
 _NOT_PUBLISHERS = {"demo.py", "local_functions.py", "local_stack.py", "adapters/pubsub_publisher.py"}
