@@ -136,6 +136,8 @@ class Settings(Strict):
     guard_max_count: int = Field(default=5, ge=0)
     guard_max_percent: float = Field(default=20.0, ge=0, le=100)
     notify_recipients: list[Email] = Field(default_factory=list)
+    #: the language of alert mails and the digest (onboarding mail follows each person's own locale)
+    notify_locale: Literal["ja", "en"] = "en"
     sender: Email | None = None
     #: how the username of a portal account is formed; {username} is the person's username
     naming_template: str = "{username}"

@@ -24,16 +24,19 @@ log = logging.getLogger("portalsync.notify")
 
 class Notifier:
     def __init__(
-        self, book: AlertBook, outbox: Outbox, store: StateStore, clock: Clock, locale: Locale = "en"
+        self, book: AlertBook, outbox: Outbox, store: StateStore, clock: Clock, locale: Locale | None = None
     ) -> None:
         self.book = book
         self.outbox = outbox
         self.store = store
         self.clock = clock
-        self.locale: Locale = locale
+        self.locale: Locale | None = locale  # None: `settings.notify_locale`, read with the recipients
 
-    def _recipients(self) -> list[str]:
-        return list(self.store.load_desired().settings.notify_recipients)
+    def _audience(self) -> tuple[list[str], Locale]:
+        """Recipients and language from the settings document, read when mailing, so an operator's change
+        applies to the next mail without a redeploy."""
+        settings = self.store.load_desired().settings
+        return list(settings.notify_recipients), self.locale or settings.notify_locale
 
     def report(self, scope: Scope, findings: Sequence[Finding]) -> AlertChanges:
         """Open, bump and resolve `scope`'s alerts after a run; one alert mail per alert opened.
@@ -56,21 +59,21 @@ class Notifier:
                 "resolved": [a.key for a in changes.resolved],
             },
         )
-        recipients = self._recipients() if changes.opened else []
+        recipients, locale = self._audience() if changes.opened else ([], "en")
         if recipients:
-            self.outbox.enqueue([alert_mail(a, recipients, self.locale) for a in changes.opened])
+            self.outbox.enqueue([alert_mail(a, recipients, locale) for a in changes.opened])
         elif changes.opened:
             log.warning("alerts opened but settings.notify_recipients is empty: no alert mail")
         return changes
 
     def digest(self, group: RunGroup) -> bool:
         """Queue the digest of one nightly run; False when there is nobody to send it to."""
-        recipients = self._recipients()
+        recipients, locale = self._audience()
         if not recipients:
             log.warning("no digest: settings.notify_recipients is empty", extra={"group_id": group.group_id})
             return False
         summary = digest(self.book.alerts_since(group.since), group.since)
-        mail = digest_mail(summary, recipients, self.locale, group.group_id, group.missing)
+        mail = digest_mail(summary, recipients, locale, group.group_id, group.missing)
         self.outbox.enqueue([mail])
         log.info(
             "digest queued",

@@ -420,3 +420,18 @@ def test_with_sso_no_password_is_set_or_mailed_and_the_welcome_still_goes_out() 
     assert world.due.due_list == {}
     assert password_updates(world) == 0
     assert len([m for m in world.mailer.sent if m.to == ("new@corp.example",)]) == 1  # the onboarding mail
+
+
+def test_alert_and_digest_mails_follow_the_notify_locale_setting() -> None:
+    world = FlowWorld()
+    world.store.settings = world.store.settings.model_copy(update={"notify_locale": "ja"})
+    world.tenants["acme"].fail("observe", AuthError("unauthorized_client", 401))
+    group_id = nightly_group(world)
+    world.flows.sync_account(event("a", account_id="acme", group_id=group_id))
+    world.flows.sync_account(event("b", account_id="beta", group_id=group_id))
+
+    [alert] = world.outbox.of_kind(MailKind.ALERT)
+    [summary] = world.outbox.of_kind(MailKind.DIGEST)
+    assert alert.locale == summary.locale == "ja"
+    assert "販売パートナー アカウントに接続できません" in alert.subject
+    assert summary.subject.startswith("[portalsync] 毎日のまとめ")
