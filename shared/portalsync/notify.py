@@ -44,9 +44,21 @@ class Notifier:
         The open alerts are read now, not before the run, so whatever wrote since (another trigger's run)
         is taken into account and an opening is mailed exactly once.
         """
-        before = {a.key: a for a in self.book.open_alerts(scope.account_id)}
+        return self._reconcile(scope.account_id, findings, [scope])
+
+    def raise_findings(self, findings: Sequence[Finding]) -> AlertChanges:
+        """Open or bump, never resolve: what raised these is no run's to clear (an operator resolves it)."""
+        changes = AlertChanges()
+        for account_id in sorted({f.account_id for f in findings}):
+            mine = [f for f in findings if f.account_id == account_id]
+            found = self._reconcile(account_id, mine, [])
+            changes = AlertChanges(changes.opened + found.opened, changes.updated + found.updated)
+        return changes
+
+    def _reconcile(self, account_id: str, findings: Sequence[Finding], scopes: list[Scope]) -> AlertChanges:
+        before = {a.key: a for a in self.book.open_alerts(account_id)}
         now = self.clock.now_iso()
-        changes = reconcile_alerts(findings, before.values(), [scope], now)
+        changes = reconcile_alerts(findings, before.values(), scopes, now)
         bumped = tuple(a for a in changes.updated if _worth_writing(before[a.key], a, now))
         if not (changes.opened or bumped or changes.resolved):
             return changes
@@ -54,7 +66,7 @@ class Notifier:
         log.info(
             "alerts changed",
             extra={
-                "account_id": scope.account_id,
+                "account_id": account_id,
                 "opened": [a.key for a in changes.opened],
                 "resolved": [a.key for a in changes.resolved],
             },

@@ -24,12 +24,13 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 
-from portalsync.actions import AssignRole, CreateUser, ReactivateUser
+from portalsync.actions import AssignRole, CreateUser, Finding, FindingKind, ReactivateUser
 from portalsync.desired import expand
 from portalsync.errors import WorkspaceError
 from portalsync.flow_ports import CredentialsDue, Welcome, Welcomes
 from portalsync.mail import credentials, onboarding
 from portalsync.mail.delivery import MailError, drain, send_direct
+from portalsync.mail.message import MailMessage
 from portalsync.model import Person, ResellerAccount, Settings
 from portalsync.ports import DesiredState, Mailer, Outbox
 from portalsync.records import AccountStatus, ProvisioningRecord
@@ -39,6 +40,8 @@ from portalsync.service import AccountReport, Service, find_person
 log = logging.getLogger("portalsync.onboarding")
 
 WELCOMED = "welcomed"
+#: the account id of alerts about portalsync's own mail, which belongs to no reseller account
+MAIL_SCOPE = "mail"
 
 
 class Onboarding:
@@ -203,15 +206,25 @@ class Onboarding:
             send_direct(self.mailer, credentials(person, email, secret))
         except (MailError, WorkspaceError) as error:
             self.due.retry_later(email, f"{type(error).__name__}: {error}")
+            if isinstance(error, MailError) and error.permanent:
+                self.undeliverable(credentials(person, email, ""), error)  # no password in the alert
             log.warning("credentials not delivered; retried later", extra={**ctx, "error": str(error)})
             return False
         self.due.remove(email)
         log.info("credentials mailed", extra=ctx)
         return True
 
+    def undeliverable(self, message: MailMessage, error: MailError) -> None:
+        """A mail refused for good: an alert with the console steps, since no retry will fix it."""
+        to = ", ".join(message.to)
+        domain = message.to[0].rsplit("@", 1)[-1] if message.to else None
+        detail = f"{message.kind.value} mail to {to} refused: {error}"
+        finding = Finding(FindingKind.MAIL_UNDELIVERABLE, MAIL_SCOPE, detail, domain=domain, email=to)
+        self.service.findings.raise_findings([finding])
+
     def drain(self, limit: int = 50) -> dict[str, int]:
         """Send queued mail, then credentials still due (none without a configured sender)."""
-        result = drain(self.outbox, self.mailer, limit)
+        result = drain(self.outbox, self.mailer, limit, self.undeliverable)
         retried = self._send_due(self.due.claim(limit)) if self.can_mail else 0
         counts = {"sent": result.sent, "retrying": result.retrying, "failed": result.failed}
         return {**counts, "credentials": retried}

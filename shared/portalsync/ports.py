@@ -166,6 +166,11 @@ class FindingSink(Protocol):
         """Reconcile `scope`'s open alerts with this run's findings; only what `scope` covers resolves."""
         ...
 
+    def raise_findings(self, findings: Sequence[Finding]) -> object:
+        """Open (mailed once) or bump alerts for conditions outside any run, such as mail that was
+        refused; resolves nothing."""
+        ...
+
 
 class Mailer(Protocol):
     """Sends one message now (Gmail API as the configured sender, or SMTP)."""

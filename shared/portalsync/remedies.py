@@ -84,6 +84,9 @@ _EN: dict[FindingKind, tuple[str, ...]] = {
         "Cloud Identity address to the person's Google Workspace address > Save,",
         "or the person signs in to the Cloud support portal and adds their Workspace address under Case "
         "sharing.",
+        "If portalsync's own mail was refused (the alert's details give the provider's answer): check that "
+        "the recipient address exists, and that PORTALSYNC_MAIL_SENDER is a user with Gmail (Directory > "
+        "Users > the sender > Licenses); the next drain sends new mail, the refused message is not retried.",
     ),
 }
 
@@ -165,6 +168,10 @@ _JA: dict[FindingKind, tuple[str, ...]] = {
         "Cloud Identity のアドレスをその人の Google Workspace のアドレスに対応付けて [保存] します。",
         "または、本人が Cloud サポート ポータルにログインし、[ケースの共有] に Workspace "
         "のアドレスを追加します。",
+        "portalsync 自身のメールが拒否された場合（詳細に配信側の応答があります）: "
+        "宛先のアドレスが存在すること、PORTALSYNC_MAIL_SENDER が Gmail を使えるユーザーであること"
+        "（[ディレクトリ] > [ユーザー] > 送信者 > "
+        "[ライセンス]）を確認します。拒否されたメールは再送されず、次回以降のメールから送信されます。",
     ),
 }
 

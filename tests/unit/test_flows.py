@@ -435,3 +435,27 @@ def test_alert_and_digest_mails_follow_the_notify_locale_setting() -> None:
     assert alert.locale == summary.locale == "ja"
     assert "販売パートナー アカウントに接続できません" in alert.subject
     assert summary.subject.startswith("[portalsync] 毎日のまとめ")
+
+
+def test_a_mail_refused_for_good_opens_one_alert_with_the_console_steps() -> None:
+    world = FlowWorld()
+    world.store.settings = world.store.settings.model_copy(update={"send_credentials": False})
+    new_hire(world)
+    world.mailer.failures = [MailError("550 5.1.1 recipient refused", permanent=True)]
+
+    world.flows.onboard(event("o1"), "new")  # its onboarding mail is refused while the flow drains
+
+    [alert] = world.alerts.open_alerts()
+    assert alert.kind is FindingKind.MAIL_UNDELIVERABLE
+    assert "new@corp.example" in alert.detail
+    assert "550 5.1.1 recipient refused" in alert.detail
+    assert "PORTALSYNC_MAIL_SENDER" in (alert.fix or {})["en"]
+    assert len(world.alert_mails()) == 1
+    world.flows.drain()
+    assert [m.kind for m in world.mailer.sent] == [MailKind.ALERT]  # to ops; the refused one is not retried
+
+    world.mailer.failures = [MailError("550 5.1.1 recipient refused", permanent=True)]
+    world.store.people["new2"] = person("new2", "new2@corp.example", "Second", "Hire", accounts=["acme"])
+    world.flows.onboard(event("o2"), "new2")
+    assert len(world.alerts.open_alerts()) == 1  # the same condition: bumped, not mailed again
+    assert len(world.alert_mails()) == 1

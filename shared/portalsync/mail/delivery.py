@@ -7,6 +7,7 @@ one message in flight, and that one is retried after its lease (deduplicated by 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,8 +34,14 @@ class DrainResult:
     failed: int = 0
 
 
-def drain(outbox: Outbox, mailer: Mailer, limit: int = 50) -> DrainResult:
-    """Send up to `limit` due messages; failures are recorded, never raised."""
+def drain(
+    outbox: Outbox,
+    mailer: Mailer,
+    limit: int = 50,
+    on_undeliverable: Callable[[MailMessage, MailError], None] | None = None,
+) -> DrainResult:
+    """Send up to `limit` due messages; failures are recorded, never raised. A message refused for good is
+    marked failed and handed to `on_undeliverable` (an alert), since nothing will retry it."""
     result = DrainResult()
     for message in outbox.claim(limit):
         try:
@@ -43,6 +50,8 @@ def drain(outbox: Outbox, mailer: Mailer, limit: int = 50) -> DrainResult:
             outbox.mark_failed(message.message_id, str(error), error.permanent)
             if error.permanent:
                 result.failed += 1
+                if on_undeliverable is not None:
+                    on_undeliverable(message, error)
             else:
                 result.retrying += 1
             log.warning(
