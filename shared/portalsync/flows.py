@@ -25,6 +25,7 @@ from typing import Any
 from portalsync import names
 from portalsync.actions import Finding, FindingKind
 from portalsync.alerts import Scope
+from portalsync.desired import expand
 from portalsync.errors import PermanentError, TransientError, WorkspaceError
 from portalsync.flow_ports import (
     AlertBook,
@@ -38,7 +39,7 @@ from portalsync.flow_ports import (
 )
 from portalsync.notify import Notifier
 from portalsync.onboarding import Onboarding
-from portalsync.service import AccountReport, Service
+from portalsync.service import AccountReport, Service, find_person
 
 log = logging.getLogger("portalsync.flows")
 
@@ -215,13 +216,33 @@ class Flows:
         if skipped:
             return skipped
         try:
-            self.onboarding.onboard(person_key, trigger)
+            desired = self.service.store.load_desired()
+            person = find_person(desired, person_key)
+        except LookupError as error:
+            log.warning("nobody to onboard, acked", extra={"person": person_key, "error": str(error)})
+            return "unknown"
+        mine, _ = expand(desired.accounts, [person], desired.settings)
+        # the same leases as sync_account: a nightly run's roster refresh fires this during the fan-out
+        leases = [f"account-{a}" for a in sorted({d.account_id for d in mine})]
+        holder = _holder(event)
+        taken: list[str] = []
+        try:
+            for lease in leases:
+                if not self.leases.acquire(lease, holder, self.settings.lease_seconds):
+                    raise RetryLater(f"onboarding {person_key}: {lease} is held by another delivery")
+                taken.append(lease)
+            if self.events.seen(event.event_id):
+                return "duplicate"
+            self.onboarding.onboard(person.person_id, trigger)
+            self.events.mark_done(event.event_id, {"flow": trigger, "person": person_key})
         except LookupError as error:
             log.warning("nobody to onboard, acked", extra={"person": person_key, "error": str(error)})
             return "unknown"
         except TransientError as error:
             raise RetryLater(f"onboarding {person_key}: {error}") from error
-        self.events.mark_done(event.event_id, {"flow": trigger, "person": person_key})
+        finally:
+            for lease in reversed(taken):
+                self.leases.release(lease, holder)
         self.drain()
         return "onboarded"
 

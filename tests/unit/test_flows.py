@@ -459,3 +459,30 @@ def test_a_mail_refused_for_good_opens_one_alert_with_the_console_steps() -> Non
     world.flows.onboard(event("o2"), "new2")
     assert len(world.alerts.open_alerts()) == 1  # the same condition: bumped, not mailed again
     assert len(world.alert_mails()) == 1
+
+
+def test_onboarding_waits_for_an_account_being_synced() -> None:
+    world = FlowWorld()
+    new_hire(world)
+    world.leases.held["account-acme"] = "nightly-delivery"  # the nightly sync of acme is running
+
+    with pytest.raises(RetryLater):
+        world.flows.roster_written(event("w1"), "new", active=True)
+
+    assert world.tenants["acme"].calls == []
+    assert not world.events.seen("w1")
+    assert world.leases.held == {"account-acme": "nightly-delivery"}
+    del world.leases.held["account-acme"]
+    assert world.flows.roster_written(event("w1"), "new", active=True) == "onboarded"
+    assert world.leases.held == {}
+
+
+def test_onboarding_a_person_on_two_accounts_releases_the_first_lease_when_the_second_is_busy() -> None:
+    world = FlowWorld()
+    world.leases.held["account-beta"] = "nightly-delivery"
+
+    with pytest.raises(RetryLater):
+        world.flows.onboard(event("o1"), "yamada")  # on acme and beta
+
+    assert world.leases.held == {"account-beta": "nightly-delivery"}
+    assert all(t.calls == [] for t in world.tenants.values())
