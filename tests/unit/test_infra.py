@@ -8,6 +8,7 @@ Google project or network access; `terraform fmt` uses the Terraform `make terra
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import importlib.util
 import itertools
 import os
@@ -207,18 +208,34 @@ def test_composite_indexes_mirror_names() -> None:
 
 
 def _collection_named(node: ast.AST) -> set[str]:
+    """The collections (and subcollections) a piece of code names through `names`."""
     return {
         getattr(names, n.attr)
         for n in ast.walk(node)
         if isinstance(n, ast.Attribute)
-        and n.attr.startswith("COL_")
+        and n.attr.startswith(("COL_", "SUB_"))
         and getattr(n.value, "id", None) == "names"
     }
 
 
-def _queries() -> Iterator[tuple[str, ast.FunctionDef]]:
-    """(collection, method) for each adapter method that builds a Firestore query, its collection named in the
-    method itself or, failing that, in its class (one collection per class)."""
+def _collection_of(method: ast.FunctionDef, cls: ast.ClassDef) -> str:
+    """The collection a method queries: named in the method, else in the `self._helper()` it calls, else in
+    its class (one collection per class)."""
+    helpers = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
+    called = [
+        helpers[n.func.attr]
+        for n in ast.walk(method)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in helpers
+    ]
+    for scope in (method, *called, cls):
+        if found := _collection_named(scope):
+            assert len(found) == 1, f"{cls.name}.{method.name}: which of {found} does it query?"
+            return found.pop()
+    raise AssertionError(f"{cls.name}.{method.name}: no collection named")
+
+
+def _queries() -> Iterator[tuple[str, tuple[tuple[str, str], ...]]]:
+    """(collection, composite index) for each adapter method whose Firestore query needs one."""
     for path in sorted((ROOT / "shared" / "portalsync" / "adapters").glob("*.py")):
         for cls in ast.parse(path.read_text()).body:
             if not isinstance(cls, ast.ClassDef):
@@ -226,8 +243,8 @@ def _queries() -> Iterator[tuple[str, ast.FunctionDef]]:
             for method in (n for n in cls.body if isinstance(n, ast.FunctionDef)):
                 if not any(getattr(getattr(n, "func", None), "attr", "") in _QUERY for n in ast.walk(method)):
                     continue
-                [collection] = _collection_named(method) or _collection_named(cls)
-                yield collection, method
+                if index := _needed_index(method):
+                    yield _collection_of(method, cls), index
 
 
 _QUERY = {"where", "order_by"}
@@ -260,8 +277,7 @@ def _needed_index(method: ast.FunctionDef) -> tuple[tuple[str, str], ...] | None
 
 
 def test_composite_indexes_are_exactly_what_the_adapters_queries_need() -> None:
-    needed = {(collection, index) for collection, method in _queries() if (index := _needed_index(method))}
-    assert needed == set(names.COMPOSITE_INDEXES)
+    assert set(_queries()) == set(names.COMPOSITE_INDEXES)
 
 
 def test_ttl_policies_mirror_names_and_the_adapters_write_each_field() -> None:
@@ -347,17 +363,15 @@ def test_deploy_doc_adds_the_smtp_password_between_a_targeted_and_the_full_apply
     assert "-target" not in final_apply
 
 
-# Modules that never run in a function: the local stack and the demo (the local stack publishes to the
-# emulator as Cloud Scheduler would), and the Publisher implementation, which forwards its caller's topic.
-_NOT_PUBLISHERS = {"demo.py", "local_functions.py", "local_stack.py", "adapters/pubsub_publisher.py"}
-
-
 def _runtime_modules() -> dict[str, ast.Module]:
+    """The modules the bundle ships but the Publisher implementation, which forwards its caller's topic (the
+    local stack, which publishes to the emulator as Cloud Scheduler would, is not shipped)."""
     package = ROOT / "shared" / "portalsync"
+    skip = {*_bundle_script().LOCAL_ONLY_MODULES, "adapters/pubsub_publisher.py"}
     return {
         path.relative_to(package).as_posix(): ast.parse(path.read_text())
         for path in sorted(package.rglob("*.py"))
-        if path.relative_to(package).as_posix() not in _NOT_PUBLISHERS
+        if path.relative_to(package).as_posix() not in skip
     }
 
 
@@ -605,6 +619,15 @@ def test_cloudbuild_names_only_known_topics() -> None:
 # --- the function bundle ------------------------------------------------------------------------------------
 
 
+def _bundle_script() -> Any:
+    spec = importlib.util.spec_from_file_location("bundle_script", ROOT / "scripts" / "bundle.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """scripts/bundle.py's output; a stub main.py stands in until functions/main.py exists."""
@@ -640,13 +663,40 @@ def test_bundle_layout(bundle: Path) -> None:
     assert not (bundle / "workspace_emulator").exists()
 
 
-def test_bundle_requirements_pin_pyproject_dependencies(bundle: Path) -> None:
-    declared = [
-        Requirement(line)
-        for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    ]
+def test_bundle_leaves_out_what_never_runs_in_a_function(bundle: Path) -> None:
+    local_only = _bundle_script().LOCAL_ONLY_MODULES
+    shipped = {p.relative_to(bundle / "portalsync").as_posix() for p in (bundle / "portalsync").rglob("*.py")}
+    source = {
+        p.relative_to(ROOT / "shared/portalsync").as_posix()
+        for p in (ROOT / "shared/portalsync").rglob("*.py")
+    }
+    assert shipped == source - set(local_only)
+    assert {"cli.py", "demo.py", "__main__.py"} <= set(local_only)
+    # Nothing shipped imports them, even lazily (an import inside a function would fail only when called).
+    left_out = {f"portalsync.{name.removesuffix('.py')}" for name in local_only}
+    for path in [bundle / "main.py", *(bundle / "portalsync").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            imported = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            assert not set(imported) & left_out, f"{path.name} imports {set(imported) & left_out}"
+            assert not {i.partition(".")[0] for i in imported} & {"typer", "rich", "workspace_emulator"}
+
+
+def _pins(bundle: Path) -> list[Requirement]:
     lines = (bundle / "requirements.txt").read_text().splitlines()
-    pinned = [Requirement(line) for line in lines if line and not line.startswith("#")]
+    return [Requirement(line) for line in lines if line and not line.startswith("#")]
+
+
+def test_bundle_requirements_pin_pyproject_dependencies(bundle: Path) -> None:
+    local_only = {canonicalize_name(n) for n in _bundle_script().LOCAL_ONLY_DEPENDENCIES}
+    assert local_only == {"typer", "rich"}
+    declared = [
+        r
+        for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+        if canonicalize_name((r := Requirement(line)).name) not in local_only
+    ]
+    pinned = _pins(bundle)[: len(declared)]  # the direct ones come first, in pyproject order
 
     assert [canonicalize_name(r.name) for r in pinned] == [canonicalize_name(r.name) for r in declared]
     for want, got in zip(declared, pinned, strict=True):
@@ -657,37 +707,101 @@ def test_bundle_requirements_pin_pyproject_dependencies(bundle: Path) -> None:
             assert got.specifier == want.specifier
 
 
+def test_bundle_requirements_pin_the_whole_runtime_closure(bundle: Path) -> None:
+    """Every distribution pinned once, at the installed version, and everything each one requires on the
+    runtime (Python 3.11, Linux) pinned too, at a version that satisfies it: pip installs nothing unpinned."""
+    script = _bundle_script()
+    environment = {**script._runtime_environment()}
+    pins = _pins(bundle)
+    version = {canonicalize_name(r.name): next(iter(r.specifier)).version for r in pins}
+    assert len(version) == len(pins), "a distribution pinned twice"
+    assert not version.keys() & {"typer", "rich", "shellingham", "pytest", "mypy", "ruff"}
+    extras: dict[str, set[str]] = {name: set() for name in version}
+    for r in pins:
+        extras[canonicalize_name(r.name)] |= set(r.extras)
+    for name in version:
+        assert importlib.metadata.version(name) == version[name], f"{name}: not the version the tests ran"
+        for line in importlib.metadata.requires(name) or []:
+            needed = Requirement(line)
+            if needed.marker is None or needed.marker.evaluate({**environment, "extra": ""}):
+                extras.setdefault(canonicalize_name(needed.name), set()).update(needed.extras)
+    for name in version:
+        for line in importlib.metadata.requires(name) or []:
+            needed = Requirement(line)
+            if not script.applies(needed, extras[name], environment):
+                continue
+            pinned = version.get(canonicalize_name(needed.name))
+            assert pinned is not None, f"{name} needs {needed}, which requirements.txt does not pin"
+            assert needed.specifier.contains(pinned, prereleases=True), (
+                f"{name} needs {needed}, pinned {pinned}"
+            )
+
+
 def test_bundle_zip_is_reproducible(tmp_path: Path, bundle: Path) -> None:
     from_script = bundle.parent / "b.zip"
     again = tmp_path / "again.zip"
-    spec = importlib.util.spec_from_file_location("bundle_script", ROOT / "scripts" / "bundle.py")
-    assert spec is not None
-    assert spec.loader is not None
-    bundle_script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bundle_script)
-    bundle_script.write_zip(bundle, again)
+    _bundle_script().write_zip(bundle, again)
     assert again.read_bytes() == from_script.read_bytes()
 
 
 _IMPORT_MAIN = """
-import sys
+import importlib, importlib.metadata, importlib.resources, sys
 from pathlib import Path
-bundle, repo = Path(sys.argv[1]), Path(sys.argv[2])
+from string import Template
+from packaging.utils import canonicalize_name
+bundle, repo, site = (Path(arg) for arg in sys.argv[1:4])
+entry_points, pinned = sys.argv[4:6]
 # Only the bundle and the venv's site-packages: drop the repository (the editable install adds shared/).
 sys.path[:] = [sys.argv[1]] + [p for p in sys.path if p and not Path(p).resolve().is_relative_to(repo)
-                               or Path(p).resolve().is_relative_to(Path(sys.argv[3]))]
+                               or Path(p).resolve().is_relative_to(site)]
+
+# ...and of site-packages only the distributions requirements.txt pins, which is all the deploy installs.
+owners = importlib.metadata.packages_distributions()
+allowed = {canonicalize_name(name) for name in pinned.split(",")}
+local = {p.stem for p in bundle.iterdir()}
+class OnlyPinned:
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        dists = owners.get(top)
+        if top not in local and dists and not allowed & {canonicalize_name(d) for d in dists}:
+            raise ModuleNotFoundError(f"{name} is from {dists}, which requirements.txt does not pin")
+        return None
+sys.meta_path.insert(0, OnlyPinned())
+
 import main, portalsync
 for module in (main, portalsync):
     assert Path(module.__file__).resolve().is_relative_to(bundle), module.__file__
-missing = [entry for entry in sys.argv[4].split(",") if not callable(getattr(main, entry, None))]
+missing = [entry for entry in entry_points.split(",") if not callable(getattr(main, entry, None))]
 assert not missing, f"entry points missing from main.py: {missing}"
+
+# What the entry points import on their first event: every module shipped (flow_bootstrap, the adapters...),
+# and the Firestore event types of the roster trigger.
+for path in sorted((bundle / "portalsync").rglob("*.py")):
+    parts = path.relative_to(bundle).with_suffix("").parts
+    module = importlib.import_module(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    assert Path(module.__file__).resolve().is_relative_to(bundle), module.__file__
+import google.events.cloud.firestore
+
+# Every mail template, read as package data from the bundle and rendered.
+from portalsync.mail import render
+templates = importlib.resources.files("portalsync.templates")
+assert Path(str(templates)).resolve().is_relative_to(bundle), templates
+rendered = 0
+for template in sorted(t.name for t in templates.iterdir() if t.name.endswith(".txt")):
+    kind, locale, _ = template.split(".")
+    subject, body = render.load(kind, locale)
+    values = {name: "x" for name in Template(subject).get_identifiers() + Template(body).get_identifiers()}
+    assert render.render(kind, locale, values).html
+    rendered += 1
+assert rendered == len(list((bundle / "portalsync" / "templates").glob("*.txt"))) > 0
+assert not {"typer", "rich", "workspace_emulator"} & set(sys.modules), "a CLI-only module was imported"
 """
 
 
 @pytest.mark.skipif(
     not MAIN.exists(), reason="functions/main.py is not written yet; the bundle has no real main"
 )
-def test_bundle_imports_main_on_its_own(bundle: Path) -> None:
+def test_bundle_runs_on_its_own_with_only_the_pinned_distributions(bundle: Path) -> None:
     site_packages = Path(sysconfig.get_paths()["purelib"]).resolve()
     result = subprocess.run(
         [
@@ -698,6 +812,7 @@ def test_bundle_imports_main_on_its_own(bundle: Path) -> None:
             str(ROOT),
             str(site_packages),
             ",".join(names.FUNCTIONS),
+            ",".join(r.name for r in _pins(bundle)),
         ],
         cwd=bundle,
         capture_output=True,
