@@ -8,6 +8,7 @@ imported on the first event, not at import, so a cold start stays cheap. Logs ar
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import logging
 import sys
@@ -34,12 +35,19 @@ def _flows() -> Flows:
     return build_flows()
 
 
-def _pubsub_event(event: Any) -> FlowEvent:
-    """The CloudEvent of a Pub/Sub push: id, publish time and the JSON payload (or a bare string)."""
+def _pubsub_event(event: Any) -> FlowEvent | None:
+    """The CloudEvent of a Pub/Sub push: id, publish time and the JSON payload (or a bare string); None
+    for data that is not base64 UTF-8, which no redelivery can fix, so it is acked (logged) instead."""
     from portalsync.flows import FlowEvent
 
     message = (event.data or {}).get("message") or {}
-    raw = base64.b64decode(message.get("data") or b"").decode("utf-8").strip()
+    try:
+        raw = base64.b64decode(message.get("data") or b"", validate=True).decode("utf-8").strip()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        log.error(
+            "message data is not base64 UTF-8, acked", extra={"event_id": event["id"], "error": str(error)}
+        )
+        return None
     try:
         payload = json.loads(raw) if raw else {}
     except json.JSONDecodeError:
@@ -57,18 +65,24 @@ def _ack(flow: str, event: FlowEvent, outcome: str) -> None:
 @functions_framework.cloud_event
 def nightly_sync(event: Any) -> None:
     flow_event = _pubsub_event(event)
+    if flow_event is None:
+        return
     _ack("nightly_sync", flow_event, _flows().nightly(flow_event))
 
 
 @functions_framework.cloud_event
 def sync_account(event: Any) -> None:
     flow_event = _pubsub_event(event)
+    if flow_event is None:
+        return
     _ack("sync_account", flow_event, _flows().sync_account(flow_event))
 
 
 @functions_framework.cloud_event
 def onboard(event: Any) -> None:
     flow_event = _pubsub_event(event)
+    if flow_event is None:
+        return
     payload = flow_event.payload
     person = str(payload.get("person") or payload.get("person_id") or payload.get("email") or "")
     _ack("onboard", flow_event, _flows().onboard(flow_event, person or str(payload.get("text") or "")))

@@ -225,13 +225,16 @@ def _summary(console: Console, label: str, runs: list[RunRecord], control: Any) 
 
 
 def _wait_outbox(db: Any, timeout: float = 10.0) -> None:
-    """The last account's function drains the outbox just after it marks the run group complete."""
+    """The last account's function drains the outbox just after it marks the run group complete; mail
+    still queued after `timeout` is an error, not a count to print as if complete."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        states = {s.get("state") for s in db.collection(names.COL_OUTBOX).stream()}
-        waiting = states & {"queued", "sending"}
+    while True:
+        states = Counter(s.get("state") for s in db.collection(names.COL_OUTBOX).stream())
+        waiting = {state: n for state, n in states.items() if state in ("queued", "sending")}
         if not waiting:
             return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"mail still waiting after {timeout:.0f}s: {waiting} (logs: function-*.log)")
         time.sleep(0.2)
 
 

@@ -240,6 +240,16 @@ class Flows:
             return "unknown"
         except TransientError as error:
             raise RetryLater(f"onboarding {person_key}: {error}") from error
+        except PermanentError as error:
+            # like sync_account: no redelivery would fix it, so an alert (per account) and an ack
+            log.error("onboarding failed for good", extra={"person": person_key, "error": str(error)})
+            for lease in leases:
+                account_id = lease.removeprefix("account-")
+                detail = f"onboarding {person.person_id}: {type(error).__name__}: {error}"
+                finding = Finding(FindingKind.ACCOUNT_UNREACHABLE, account_id, detail)
+                self.notifier.report(Scope(account_id, person.person_id), [finding])
+            self.events.mark_done(event.event_id, {"flow": trigger, "person": person_key, "failed": True})
+            return "failed"
         finally:
             for lease in reversed(taken):
                 self.leases.release(lease, holder)
@@ -265,7 +275,7 @@ class Flows:
         accounts: dict[str, Any] = {}
         for account in store.load_desired().accounts:
             runs = self.runs.recent_runs(account.account_id, 1)
-            mine = Counter(r.status.value for r in store.load_records(account.account_id).values())
+            mine = Counter(store.record_counts(account.account_id))  # aggregations: no record is read
             states.update(mine)
             accounts[account.account_id] = {
                 "enabled": account.enabled,

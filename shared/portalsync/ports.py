@@ -142,6 +142,10 @@ class StateStore(Protocol):
         """Keyed by ProvisioningRecord.key."""
         ...
 
+    def record_counts(self, account_id: str) -> dict[str, int]:
+        """How many records are in each status (only statuses that have some), without reading them."""
+        ...
+
     def save_records(self, account_id: str, records: Sequence[ProvisioningRecord]) -> int:
         """Write only the given (changed) records; returns the number of writes."""
         ...

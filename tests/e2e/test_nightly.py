@@ -11,7 +11,7 @@ import pytest
 
 from portalsync import names
 from tests.e2e.conftest import Stack
-from tests.e2e.stack import deliver, docs, http, records, wait_for
+from tests.e2e.stack import deliver, docs, http, push_envelope, records, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -156,3 +156,13 @@ def test_concurrent_deliveries_for_one_account_sync_each_message_once(stack: Sta
     assert calls["directory.users.insert"] == 2
     assert calls["directory.roleAssignments.insert"] == 2
     assert not docs(stack.db, names.COL_LEASES)
+
+
+def test_a_message_whose_data_is_not_base64_is_acked_not_retried_forever(stack: Stack) -> None:
+    base = stack.functions["sync_account"].rstrip("/")
+    url = f"{base}/projects/{stack.project}/topics/{names.TOPIC_SYNC_ACCOUNT}"
+    body = push_envelope(names.TOPIC_SYNC_ACCOUNT, stack.project, {}, "bad-1")
+    body["message"]["data"] = "%%% not base64 %%%"
+    status, _ = http("POST", url, body)
+    assert status == 200
+    assert docs(stack.db, names.COL_RUNS) == []

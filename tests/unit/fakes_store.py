@@ -38,6 +38,9 @@ class FakeStore:
     def load_records(self, account_id: str) -> dict[str, ProvisioningRecord]:
         return dict(self.records.get(account_id, {}))
 
+    def record_counts(self, account_id: str) -> dict[str, int]:
+        return dict(Counter(r.status.value for r in self.records.get(account_id, {}).values()))
+
     def save_records(self, account_id: str, records: Sequence[ProvisioningRecord]) -> int:
         stored = self.records.setdefault(account_id, {})
         changed = [r for r in records if r.key not in stored or not stored[r.key].same_as(r)]

@@ -486,3 +486,31 @@ def test_onboarding_a_person_on_two_accounts_releases_the_first_lease_when_the_s
 
     assert world.leases.held == {"account-beta": "nightly-delivery"}
     assert all(t.calls == [] for t in world.tenants.values())
+
+
+def test_a_permanent_failure_while_onboarding_is_alerted_and_acked() -> None:
+    world = FlowWorld()
+    new_hire(world)
+
+    def refused(account: ResellerAccount) -> FakeWorkspace:
+        raise AuthError("invalid_grant: delegation refused", 401)
+
+    world.service.workspaces = refused
+    assert world.flows.onboard(event("o1"), "new") == "failed"
+
+    assert world.events.seen("o1")
+    assert [a.kind for a in world.alerts.open_alerts()] == [FindingKind.ACCOUNT_UNREACHABLE]
+    assert world.leases.held == {}
+
+
+def test_status_counts_records_without_reading_them() -> None:
+    world = FlowWorld()
+    world.flows.sync_account(event("a", account_id="acme"))
+
+    def no_reads(account_id: str) -> dict[str, object]:
+        raise AssertionError("status must not read every record")
+
+    world.store.load_records = no_reads  # type: ignore[assignment,method-assign]
+    report = world.flows.status()
+    assert report["states"] == {"provisioned": 4}
+    assert report["accounts"]["acme"]["states"] == {"provisioned": 4}

@@ -24,7 +24,7 @@ from portalsync.adapters.firestore_codec import (
 )
 from portalsync.model import Person, ResellerAccount, Settings
 from portalsync.ports import Approval, DesiredState, ValidationIssue
-from portalsync.records import ProvisioningRecord, RunRecord
+from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
 from portalsync.validation import validate
 
 BATCH_LIMIT = 500  # Firestore's limit per batch (the emulator does not enforce it)
@@ -116,6 +116,18 @@ class FirestoreStore:
             records[record.key] = record
         self._records[account_id] = dict(records)
         return records
+
+    def record_counts(self, account_id: str) -> dict[str, int]:
+        """One count() aggregation per status: the status endpoint pays per state, not per record."""
+        counts: dict[str, int] = {}
+        for status in AccountStatus:
+            query = self._provisioning(account_id).where(
+                filter=firestore.FieldFilter("status", "==", status.value)
+            )
+            [[result]] = query.count().get()
+            if int(result.value):
+                counts[status.value] = int(result.value)
+        return counts
 
     def save_records(self, account_id: str, records: Sequence[ProvisioningRecord]) -> int:
         if account_id not in self._records:

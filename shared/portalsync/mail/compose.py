@@ -177,10 +177,11 @@ def digest_mail(
     summary: Digest,
     recipients: Sequence[str],
     locale: Locale,
-    day: str,
+    group_id: str,
     not_reported: Sequence[str] = (),
 ) -> MailMessage:
-    """The nightly summary for `day` (a run's id): one per run whatever the number of retries.
+    """The nightly summary of one run group: its id is in the message id, so one mail per nightly run
+    whatever the number of retries (two runs on one day get two digests).
     `not_reported`: accounts whose sync never finished, so their alerts may be out of date."""
     none = _pick(("None.", "なし"), locale)
 
@@ -198,4 +199,4 @@ def digest_mail(
         "not_reported": list(not_reported) if not_reported else none,
         "not_reported_count": str(len(not_reported)),
     }
-    return _message(MailKind.DIGEST, f"digest/{day}", recipients, locale, values)
+    return _message(MailKind.DIGEST, f"digest/{group_id}", recipients, locale, values)
