@@ -353,13 +353,14 @@ def test_truncated_roster_trips_the_guard_until_approved(stack: Stack, tmp_path:
     assert len(stack.statuses()) == 8
 
     (tmp_path / "short.csv").write_text(
-        "workspace_email,given_name,family_name,accounts,person_id\np0@corp.example,Staff,N0,beta,p0\n",
+        "workspace_email,given_name,family_name,accounts,person_id,team\np0@corp.example,Staff,N0,beta,p0,ops\n",
         encoding="utf-8",
     )
     from portalsync.adapters.roster_csv import read_roster
 
     report = stack.service.import_roster(*read_roster(tmp_path / "short.csv"))
-    assert len(report.deactivated) == 7
+    assert len(report.deactivated) == 7  # the unknown `team` column is a warning, not a bad row
+    assert [(i.field, i.warning) for i in report.issues] == [("team", True)]
     run = stack.service.sync_account("beta")
     assert run is not None
     assert run.run.quarantined
