@@ -17,7 +17,8 @@ from tests.bench.results import record
 from tests.conftest import FIRESTORE_PROJECT
 from tests.e2e.conftest import Stack
 from tests.e2e.stack import wait_for
-from tests.e2e.test_nightly import converged, seed
+from tests.e2e.test_nightly import converged, outbox_idle, seed
+from tests.e2e.test_onboarding_alerts import onboard_done
 
 pytestmark = [pytest.mark.bench, pytest.mark.e2e]
 ROUNDS = 5
@@ -42,7 +43,9 @@ def test_onboard_latency(stack: Stack, firestore_host: str) -> None:
         found: Any = wait_for("aiko provisioned", lambda: converged(stack, ["a", "b"], 3), timeout=60)
         seconds.append(round(time.perf_counter() - started, 3))
         assert len(found) == 3
-        time.sleep(0.5)  # let the function finish its mail before the next round wipes the state
+        # the function finishes its mail before the next round wipes the state
+        wait_for("the onboard event recorded as done", lambda: onboard_done(stack), timeout=60)
+        wait_for("the outbox to settle", lambda: outbox_idle(stack), timeout=60)
     record(
         onboard_latency_seconds=statistics.median(seconds[1:]),
         onboard_latency_cold_seconds=seconds[0],

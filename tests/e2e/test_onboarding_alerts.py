@@ -26,12 +26,17 @@ def onboarding_mails(stack: Stack, address: str) -> list[dict[str, Any]]:
     return [m for m in sent_to(stack, address) if "Customer Care Portal" in m["subject"]]
 
 
+def onboard_done(stack: Stack) -> list[dict[str, Any]]:
+    return [e for e in docs(stack.db, names.COL_EVENTS) if e.get("flow") == "onboard"]
+
+
 def test_onboard_message_provisions_one_person_with_one_mail_in_their_language(stack: Stack) -> None:
     seed(stack)
     stack.pubsub.publish(names.TOPIC_ONBOARD, {"person": "aiko.sato@corp.example"})
     wait_for("aiko's three portal accounts", lambda: converged(stack, ["a", "b"], 3))
     mails = wait_for("the onboarding mail", lambda: onboarding_mails(stack, "aiko.sato@corp.example"))
-    time.sleep(0.5)  # anything sent twice would have arrived by now
+    wait_for("the onboard event recorded as done", lambda: onboard_done(stack))
+    wait_for("the outbox to settle", lambda: outbox_idle(stack))  # anything sent twice has been by now
     assert len(onboarding_mails(stack, "aiko.sato@corp.example")) == 1
     assert mails[0]["subject"] == "Customer Care Portal 用アカウントのご案内（3 件）"
     passwords = [m for m in sent_to(stack, "aiko.sato@corp.example") if "初期パスワード" in m["subject"]]
@@ -128,7 +133,6 @@ def test_permanent_failure_opens_one_alert_and_the_next_run_resolves_it(stack: S
     assert len(alert_mails) == 1
 
     stack.control.delete("faults")
-    time.sleep(1.1)  # the second run starts in a later second than the first
     stack.pubsub.publish(names.TOPIC_NIGHTLY, {})
     wait_for("the second nightly run", lambda: groups_done(stack, 2))
     second = wait_for("the second digest", lambda: summaries(stack, 2))

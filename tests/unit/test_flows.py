@@ -514,3 +514,15 @@ def test_status_counts_records_without_reading_them() -> None:
     report = world.flows.status()
     assert report["states"] == {"provisioned": 4}
     assert report["accounts"]["acme"]["states"] == {"provisioned": 4}
+
+
+def test_the_system_clock_orders_two_instants_within_one_second() -> None:
+    """Run starts and alert times are compared as strings: a second run moments later must sort after."""
+    import time
+
+    from portalsync.bootstrap import SystemClock
+
+    clock = SystemClock()
+    first = clock.now_iso()
+    time.sleep(0.002)
+    assert first < clock.now_iso()
