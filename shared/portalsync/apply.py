@@ -27,7 +27,6 @@ from portalsync.actions import (
     UpdateUserName,
 )
 from portalsync.apply_steps import Steps
-from portalsync.model import Settings
 from portalsync.ports import Clock, Workspace
 from portalsync.results import ActionResult, Outcome, PasswordFactory, random_password
 
@@ -45,7 +44,6 @@ def apply_plan(
     workspace: Workspace,
     clock: Clock,
     password_factory: PasswordFactory,
-    settings: Settings,
     *,
     consistency_deadline: float = DEFAULT_CONSISTENCY_DEADLINE,
     on_password: Callable[[CreateUser, str], None] | None = None,
@@ -58,9 +56,7 @@ def apply_plan(
     `on_password(action, password)` is called once for each account created now (e.g. to mail the initial
     password straight to its owner); otherwise the password is gone when the insert returns.
     """
-    steps = Steps(
-        workspace, clock, password_factory, consistency_deadline, on_password, settings.naming_template
-    )
+    steps = Steps(workspace, clock, password_factory, consistency_deadline, on_password)
     results: list[ActionResult] = []
     for _, group in itertools.groupby(plan.actions, key=type):
         batch = list(group)

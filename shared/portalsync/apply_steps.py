@@ -27,7 +27,6 @@ from portalsync.errors import (
 from portalsync.observed import ObservedUser
 from portalsync.ports import Clock, Privilege, Workspace
 from portalsync.results import ActionResult, Outcome, PasswordFactory, finding_for
-from portalsync.usernames import suggest_username
 
 T = TypeVar("T")
 UserUpdate = UpdateUserName | ReactivateUser | SuspendUser
@@ -47,17 +46,14 @@ class Steps:
         passwords: PasswordFactory,
         deadline: float,
         on_password: Callable[[CreateUser, str], None] | None = None,
-        naming_template: str = "{username}",
     ) -> None:
         self.workspace = workspace
-        self.naming_template = naming_template
         self.on_password = on_password
         self.clock = clock
         self.passwords = passwords
         self.deadline = deadline
         self.created: dict[str, str] = {}  # e-mail -> id of users created in this run
         self.user_ids: dict[str, str] = {}  # e-mail -> id, however learnt
-        self.planned: set[str] = set()  # addresses this run creates, not to be suggested to anyone else
         self.unavailable: dict[str, str] = {}  # e-mail -> why its account is not usable in this run
         self.role_ids: dict[str, str] = {}
         self._privileges: list[Privilege] | None = None
@@ -147,7 +143,6 @@ class Steps:
     def create_users(self, actions: Sequence[CreateUser]) -> list[ActionResult]:
         # The passwords live only in this call's frame: sent once, never kept, logged or returned.
         passwords = [self.passwords() for _ in actions]
-        self.planned |= {a.email.lower() for a in actions}
         answers = self.workspace.insert_users(list(zip(actions, passwords, strict=True)))
         results: list[ActionResult] = []
         for action, password, answer in zip(actions, passwords, answers, strict=True):
@@ -167,7 +162,11 @@ class Steps:
         return results
 
     def existing_user(self, action: CreateUser) -> ActionResult:
-        """After 409: read the account back; this person's is done, anyone else's is a conflict."""
+        """After 409: read the account back; this person's is done, anyone else's is a conflict.
+
+        A conflict carries no finding: the service re-plans with its address among the known conflicts, so
+        the planner words it (and proposes the override) exactly as every later run will.
+        """
 
         def read() -> ObservedUser:
             user = self.workspace.get_user(action.email)
@@ -186,14 +185,7 @@ class Steps:
             if user.managed
             else f"{action.email} belongs to an account portalsync does not manage"
         )
-        taken = self.planned | set(self.user_ids)
-        local, domain = action.email.lower().rsplit("@", 1)
-        suggestion = suggest_username(
-            action.username or local, domain, self.naming_template, taken.__contains__
-        )
-        return ActionResult(
-            action, Outcome.CONFLICT, detail, user.id, FindingKind.ACCOUNT_CONFLICT, suggestion
-        )
+        return ActionResult(action, Outcome.CONFLICT, detail, user.id)
 
     def update_users(self, updates: Sequence[tuple[UserUpdate, Mapping[str, object]]]) -> list[ActionResult]:
         """One batch of user patches (suspend, reactivate, rename), waiting out "not complete" as a create."""

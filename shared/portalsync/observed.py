@@ -57,7 +57,8 @@ class ObservedAccount:
     paid_license_holders: frozenset[str]  # lower-case e-mails of OU users holding a paid license
     #: user ids remembered from earlier runs (e-mail -> id), so an own account needs no per-user get
     known_ids: Mapping[str, str] = field(default_factory=dict)
-    #: addresses an earlier run found taken by an account portalsync does not manage
+    #: addresses found taken by an account portalsync does not manage (by an earlier run, or by this run's
+    #: apply before it re-plans)
     conflicts: frozenset[str] = frozenset()
     #: people's own Workspace accounts portalsync gave the portal role to (e-mail -> user id), from records:
     #: the role is taken back when that account is no longer wanted

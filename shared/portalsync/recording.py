@@ -224,5 +224,4 @@ def result_finding(account_id: str, result: ActionResult) -> Finding:
         domain=email.rsplit("@", 1)[1] if email else None,
         person_id=getattr(result.action, "person_id", None),
         email=email,
-        suggestion=result.suggestion,
     )

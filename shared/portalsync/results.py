@@ -26,8 +26,8 @@ class ActionResult:
     outcome: Outcome
     detail: str = ""
     user_id: str | None = None
-    finding: FindingKind | None = None  # what to report when this calls for an operator
-    suggestion: str | None = None  # e.g. a username override after a conflict
+    #: what to report when this calls for an operator; a conflict has none, the re-plan reports it
+    finding: FindingKind | None = None
 
     @property
     def ok(self) -> bool:

@@ -224,7 +224,7 @@ class Service:
                 hook(action, state.settings)  # the password stays here: apply sent it to Google only
 
         results = (
-            apply_plan(plan, workspace, self.clock, self.passwords, state.settings, on_password=on_password)
+            apply_plan(plan, workspace, self.clock, self.passwords, on_password=on_password)
             if plan.actions
             else []
         )
@@ -235,12 +235,20 @@ class Service:
             known |= {str(getattr(r.action, "email", "")).lower(): r.user_id for r in results if r.user_id}
             # automatic licensing strikes when an account is created: only then pay for the paid-license lists
             created = any(isinstance(r.action, CreateUser) and r.outcome is Outcome.DONE for r in results)
+            # a conflict found now is planned like one the records know of, so the planner alone words
+            # it: the run that finds it and every later one record and report the same thing
+            conflicts |= {
+                r.action.email.lower()
+                for r in results
+                if isinstance(r.action, CreateUser) and r.outcome is Outcome.CONFLICT
+            }
             try:
                 seen = workspace.observe(account, state.settings, known, check_paid_licenses=created)
-                observed = replace(seen, conflicts=conflicts, own_grants=grants)
-                replan, _ = self._plan(account, desired, observed, state, approval, scope, wanted, records)
             except WorkspaceError as error:
                 log.warning("re-observation failed; records stay pending", extra={**ctx, "error": str(error)})
+                seen = observed
+            observed = replace(seen, conflicts=conflicts, own_grants=grants)
+            replan, _ = self._plan(account, desired, observed, state, approval, scope, wanted, records)
         findings += replan.findings
         findings += [result_finding(aid, r) for r in results if r.finding is not None]
         if plan.quarantined and not replan.quarantined:

@@ -1,8 +1,9 @@
 """The one rule for proposing a username override when an address is taken (pure).
 
-The planner and apply both propose overrides after a conflict; they use this function so an operator sees the
-same suggestion whichever of them noticed first. Candidates are usernames before the naming template, so the
-suggestion can be pasted into `Person.username_overrides` as it is.
+Only the planner proposes overrides: a conflict that apply finds (a 409 on an account portalsync does not
+manage) is re-planned as a known conflict, so an operator sees the same suggestion whichever run noticed it.
+Candidates are usernames before the naming template, so the suggestion can be pasted into
+`Person.username_overrides`.
 """
 
 from __future__ import annotations

@@ -224,22 +224,22 @@ def test_empty_to_converged_then_a_second_run_writes_nothing(stack: Stack) -> No
     assert runs[0].api_calls > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: the run after a conflict is found rewrites its record once, because the apply-time "
-    "conflict detail (`CreateUser failed: ...`) differs from the plan-time one the next run records",
-)
 def test_a_conflict_once_recorded_is_not_rewritten(stack: Stack) -> None:
     carol = {"given_name": "Carol", "family_name": "White", "workspace_email": "carol@corp.example"}
     stack.seed({"carol": {**carol, "accounts": ["beta"]}})
     stack.control.post(
         "users", {"primaryEmail": "carol@b.example", "name": {"givenName": "Carol", "familyName": "W"}}
     )
-    stack.service.sync_account("beta")
+    first = stack.service.sync_account("beta")
+    assert first is not None
+    assert first.run.counts["CreateUser:conflict"] == 1  # found by the insert's 409, not by observing
     assert stack.statuses() == {"carol@b.example": "conflict"}
+    [found] = [f for f in first.findings if f.kind is FindingKind.ACCOUNT_CONFLICT]
+    assert stack.store.load_records("beta")["carol@b.example"].last_error == found.detail
     again = stack.service.sync_account("beta")
     assert again is not None
     assert again.record_writes == 0
+    assert [f for f in again.findings if f.kind is FindingKind.ACCOUNT_CONFLICT] == [found]
 
 
 def test_automatic_paid_licensing_is_reported_after_creating_and_not_paid_for_otherwise(stack: Stack) -> None:

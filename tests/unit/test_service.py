@@ -423,3 +423,67 @@ def test_an_alert_still_open_is_rewritten_at_most_once_a_day() -> None:
     [alert] = world.alerts.open_alerts()
     assert (alert.count, alert.first_seen[:10], alert.last_seen[:10]) == (2, "2026-01-01", "2026-01-02")
     assert len(world.alert_mails()) == 1
+
+
+def test_a_conflict_found_while_applying_is_recorded_and_reported_as_every_later_run_sees_it() -> None:
+    """The address is taken outside the OU, so only the insert's 409 reveals it: that run must record and
+    report what the next run, which knows the conflict from its record, records and reports."""
+    carol = person("carol", "carol@corp.example", "Carol", "White", accounts=["beta"])
+    world = World([carol])
+    world.tenants["beta"].add_user("carol@b.example", managed=False)  # not in the OU: not observed
+
+    first = world.service.sync_account("beta")
+
+    assert first is not None
+    assert [r.count_key for r in first.results] == [
+        "CreateOrgUnit:done",
+        "CreateUser:conflict",
+        "AssignRole:skipped",
+    ]
+    [found] = [f for f in first.findings if f.kind is FindingKind.ACCOUNT_CONFLICT]
+    assert (found.email, found.suggestion) == ("carol@b.example", "carol.ccp")
+    record = world.store.records["beta"]["carol@b.example"]
+    assert (record.status, record.last_error) == (AccountStatus.CONFLICT, found.detail)
+    assert not found.detail.startswith("CreateUser failed")  # the planner's words, not apply's
+    [alert] = world.alerts.open_alerts()
+
+    world.reset_calls()
+    again = world.service.sync_account("beta")
+
+    assert again is not None
+    assert world.writes_to_google() == []
+    assert (again.record_writes, world.store.writes["records"], world.alerts.writes) == (0, 0, 0)
+    assert [f for f in again.findings if f.kind is FindingKind.ACCOUNT_CONFLICT] == [found]
+    assert world.store.records["beta"]["carol@b.example"] == record
+    assert world.alerts.open_alerts() == [alert]
+
+
+def test_the_suggested_override_creates_the_account_and_the_conflict_resolves_in_one_write() -> None:
+    carol = person("carol", "carol@corp.example", "Carol", "White", accounts=["beta"])
+    world = World([carol])
+    world.tenants["beta"].add_user("carol@b.example", managed=False)
+    world.service.sync_account("beta")
+    [alert] = world.alerts.open_alerts()
+    assert alert.suggestion == "carol.ccp"
+
+    world.store.people["carol"] = carol.model_copy(update={"username_overrides": {"b.example": "carol.ccp"}})
+    world.reset_calls()
+    report = world.service.sync_account("beta")
+
+    assert report is not None
+    assert [r.count_key for r in report.results] == ["CreateUser:done", "AssignRole:done"]
+    assert world.store.writes["records"] == 1
+    record = world.store.records["beta"]["carol@b.example"]
+    assert (record.email, record.status, record.last_error) == (
+        "carol.ccp@b.example",
+        AccountStatus.PROVISIONED,
+        None,
+    )
+    assert world.alerts.open_alerts() == []
+    assert world.alerts.alerts[alert.key].resolved_at is not None
+    assert world.tenants["beta"].users["carol@b.example"].managed is False  # never touched
+
+    world.reset_calls()
+    world.service.sync_account("beta")
+    assert world.writes_to_google() == []
+    assert (world.store.writes["records"], world.alerts.writes) == (0, 0)
