@@ -121,6 +121,8 @@ class FindingKind(StrEnum):
     ACTION_FAILED = "action_failed"
     ACCOUNT_UNREACHABLE = "account_unreachable"
     MAIL_UNDELIVERABLE = "mail_undeliverable"
+    ROSTER_SOURCE_UNREADABLE = "roster_source_unreadable"
+    ROSTER_LEAVERS_BLOCKED = "roster_leavers_blocked"
 
 
 @dataclass(frozen=True)

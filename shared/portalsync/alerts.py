@@ -36,14 +36,22 @@ SEVERITY: Mapping[FindingKind, Severity] = {
     FindingKind.ROLE_UNRESOLVABLE: Severity.CRITICAL,
     FindingKind.PRIVILEGES_UNRESOLVABLE: Severity.CRITICAL,
     FindingKind.ACCOUNT_UNREACHABLE: Severity.CRITICAL,
+    FindingKind.ROSTER_SOURCE_UNREADABLE: Severity.CRITICAL,
     FindingKind.REMOVAL_GUARD: Severity.WARNING,
     FindingKind.PAID_LICENSE_ASSIGNED: Severity.WARNING,
     FindingKind.CI_FREE_MISSING: Severity.WARNING,
     FindingKind.ACCOUNT_CONFLICT: Severity.WARNING,
     FindingKind.ACTION_FAILED: Severity.WARNING,
     FindingKind.MAIL_UNDELIVERABLE: Severity.WARNING,
+    FindingKind.ROSTER_LEAVERS_BLOCKED: Severity.WARNING,
     FindingKind.INVALID_INPUT: Severity.INFO,
 }
+
+#: A run that reports one of these could not read what it checks, so the absence of its other alerts
+#: proves nothing and resolves none of them.
+BLIND: frozenset[FindingKind] = frozenset(
+    {FindingKind.ACCOUNT_UNREACHABLE, FindingKind.ROSTER_SOURCE_UNREADABLE}
+)
 
 #: The fix in words for a finding, per locale; None when there are no console steps to give.
 RemedyText = Callable[[Finding, Locale], str | None]
@@ -162,12 +170,12 @@ def reconcile_alerts(
     """Open, bump or resolve alerts for one run.
 
     An open alert missing from this run's findings is resolved only if one of `scopes` covers it, and not
-    when the run could not reach its account (absence there proves nothing).
+    when the run could not reach its account or read its roster source (absence there proves nothing).
     """
     latest: dict[str, Finding] = {}
     for finding in findings:
         latest[finding.dedup_key] = finding  # several findings with one key in a run count once
-    unreachable = {f.account_id for f in latest.values() if f.kind is FindingKind.ACCOUNT_UNREACHABLE}
+    blind = {f.account_id for f in latest.values() if f.kind in BLIND}
     current = {alert.key: alert for alert in open_alerts if alert.status is AlertStatus.OPEN}
     opened: list[Alert] = []
     updated: list[Alert] = []
@@ -188,7 +196,7 @@ def reconcile_alerts(
                 )
             )
     for key, alert in current.items():
-        if key in latest or alert.account_id in unreachable:
+        if key in latest or alert.account_id in blind:
             continue
         if any(scope.covers(alert) for scope in scopes):
             resolved.append(replace(alert, status=AlertStatus.RESOLVED, resolved_at=now))

@@ -170,4 +170,9 @@ class Welcomes(Protocol):
 class RosterSource(Protocol):
     """A roster kept outside Firestore (a Google Group, a Google Sheet)."""
 
+    @property
+    def name(self) -> str:
+        """What to check when it cannot be read, e.g. "group staff@a.example"."""
+        ...
+
     def load(self) -> tuple[list[Person], list[ValidationIssue]]: ...

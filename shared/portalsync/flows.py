@@ -39,7 +39,7 @@ from portalsync.flow_ports import (
 )
 from portalsync.notify import Notifier
 from portalsync.onboarding import Onboarding
-from portalsync.service import AccountReport, Service, find_person
+from portalsync.service import ROSTER_SCOPE, AccountReport, Service, find_person
 
 log = logging.getLogger("portalsync.flows")
 
@@ -144,6 +144,8 @@ class Flows:
         return closed
 
     def _refresh_roster(self) -> None:
+        """An unreadable source is an alert, not a failed night: the accounts still sync from the roster
+        already in Firestore, and nobody is deactivated (that takes a complete read of the source)."""
         if self.roster_source is None:
             return  # the roster is kept in Firestore itself
         try:
@@ -151,7 +153,14 @@ class Flows:
         except TransientError as error:
             raise RetryLater(f"roster source: {error}") from error
         except WorkspaceError as error:
-            log.error("roster source unreadable; Firestore's roster is used", extra={"error": str(error)})
+            source = self.roster_source.name
+            log.error(
+                "roster source unreadable; Firestore's roster is used",
+                extra={"source": source, "error": str(error)},
+            )
+            detail = f"{source}: {type(error).__name__}: {error}"
+            finding = Finding(FindingKind.ROSTER_SOURCE_UNREADABLE, ROSTER_SCOPE, detail)
+            self.notifier.report(Scope(ROSTER_SCOPE), [finding])
             return
         self.service.import_roster(people, issues)
 

@@ -88,6 +88,25 @@ _EN: dict[FindingKind, tuple[str, ...]] = {
         "the recipient address exists, and that PORTALSYNC_MAIL_SENDER is a user with Gmail (Directory > "
         "Users > the sender > Licenses); the next drain sends new mail, the refused message is not retried.",
     ),
+    K.ROSTER_SOURCE_UNREADABLE: (
+        "The roster was not refreshed: accounts were synced from the roster already stored, and nobody was "
+        "deactivated.",
+        "Check the source named in the alert: the group address (roster_group) or the spreadsheet id and "
+        "tab (roster_sheet) of the deployment must exist.",
+        "In the tenant of roster_subject: Security > Access and data control > API controls > Manage Domain "
+        "Wide Delegation: portalsync's client ID needs the scopes printed by "
+        "`python -m portalsync.scopes --for roster-group` (or `--for roster-sheet`); add `--for workspace` "
+        "if that tenant is also a reseller account.",
+        "A group must belong to that tenant and roster_subject must be an admin who can read its members; "
+        "a sheet must be shared with roster_subject (Share > Viewer).",
+        "The next nightly run that reads the source resolves this alert.",
+    ),
+    K.ROSTER_LEAVERS_BLOCKED: (
+        "Nobody was deactivated: a person on an invalid row would otherwise lose access by mistake.",
+        "Correct (or delete) the rows named in the alert in the roster's group, sheet or CSV file.",
+        "The next import without invalid rows deactivates the people who left (the mass-removal guard "
+        "still applies) and resolves this alert.",
+    ),
 }
 
 _JA: dict[FindingKind, tuple[str, ...]] = {
@@ -172,6 +191,26 @@ _JA: dict[FindingKind, tuple[str, ...]] = {
         "宛先のアドレスが存在すること、PORTALSYNC_MAIL_SENDER が Gmail を使えるユーザーであること"
         "（[ディレクトリ] > [ユーザー] > 送信者 > "
         "[ライセンス]）を確認します。拒否されたメールは再送されず、次回以降のメールから送信されます。",
+    ),
+    K.ROSTER_SOURCE_UNREADABLE: (
+        "名簿は更新されていません。保存済みの名簿でアカウントを同期し、無効にした人はいません。",
+        "アラートに記載された名簿を確認します。デプロイの roster_group(グループのアドレス)"
+        "または roster_sheet(スプレッドシート ID とシート名)が存在する必要があります。",
+        "roster_subject のテナントで [セキュリティ] > [アクセスとデータ管理] > [API の制御] > "
+        "[ドメイン全体の委任を管理] を開き、portalsync のクライアント ID に "
+        "`python -m portalsync.scopes --for roster-group`(または `--for roster-sheet`)が出力する"
+        "スコープがあることを確認します。そのテナントが販売パートナー アカウントでもある場合は "
+        "`--for workspace` も加えます。",
+        "グループはそのテナントのもので、roster_subject がメンバーを読み取れる管理者である必要があります。"
+        "スプレッドシートは roster_subject と共有([共有] > [閲覧者])されている必要があります。",
+        "次回の夜間実行で名簿を読み取れると、このアラートは解決します。",
+    ),
+    K.ROSTER_LEAVERS_BLOCKED: (
+        "無効にした人はいません。不正な行の人が誤ってアクセスを失うのを防ぐためです。",
+        "アラートに記載された行を、名簿のグループ、スプレッドシートまたは CSV ファイルで修正(または削除)"
+        "します。",
+        "不正な行のない次回の取り込みで退職者が無効になり(大量削除の保護は引き続き有効です)、"
+        "このアラートは解決します。",
     ),
 }
 

@@ -51,11 +51,16 @@ class AccountReport:
     record_writes: int = 0
 
 
+#: the account id of alerts about the roster source, which belongs to no reseller account
+ROSTER_SCOPE = "roster"
+
+
 @dataclass(frozen=True)
 class ImportReport:
     written: int
     deactivated: tuple[str, ...]
     issues: tuple[ValidationIssue, ...]
+    held_back: tuple[str, ...] = ()  # missing from the source, left active because rows were bad
 
 
 @dataclass(frozen=True)
@@ -122,24 +127,31 @@ class Service:
         return [self._run(a, desired, "dry-run", scope) for a in chosen if a.enabled]
 
     def import_roster(self, people: Sequence[Person], issues: Sequence[ValidationIssue]) -> ImportReport:
-        """Upsert the file's people; those missing from it are deactivated, unless rows were bad (then a
+        """Upsert the source's people; those missing from it are deactivated, unless rows were bad (then a
         skipped row's person would be lost silently) — the mass-removal guard still checks what follows.
-        Warnings (an ignored column) skipped nobody, so they do not hold the deactivations back."""
+        Warnings (an ignored column) skipped nobody, so they do not hold the deactivations back.
+
+        Leavers held back stay active, so that is an alert under `ROSTER_SCOPE`; reporting the scope after
+        every import resolves it (and a source-unreadable alert) once an import reads the roster cleanly."""
         self.store.record_issues(issues)
         imported = {p.person_id for p in people}
-        gone: list[Person] = []
-        if not any(not issue.warning for issue in issues):
-            current = self.store.load_desired().people
-            gone = [
-                p.model_copy(update={"active": False})
-                for p in current
-                if p.active and p.person_id not in imported
-            ]
+        missing = [p for p in self.store.load_desired().people if p.active and p.person_id not in imported]
+        bad = [issue for issue in issues if not issue.warning]
+        gone = [] if bad else [p.model_copy(update={"active": False}) for p in missing]
         written = self.store.save_people([*people, *gone])
+        held = tuple(p.person_id for p in missing) if bad else ()
         log.info(
-            "roster imported", extra={"written": written, "deactivated": len(gone), "issues": len(issues)}
+            "roster imported",
+            extra={
+                "written": written,
+                "deactivated": len(gone),
+                "held_back": len(held),
+                "issues": len(issues),
+            },
         )
-        return ImportReport(written, tuple(p.person_id for p in gone), tuple(issues))
+        findings = [_leavers_blocked(held, bad)] if held else []
+        self.findings.report(Scope(ROSTER_SCOPE), findings)
+        return ImportReport(written, tuple(p.person_id for p in gone), tuple(issues), held)
 
     def approve(self, account_id: str, max_removals: int, approved_by: str) -> Approval:
         approval = Approval(account_id, max_removals, approved_by)
@@ -331,6 +343,24 @@ class Service:
             },
         )
         return report
+
+
+def _leavers_blocked(held: Sequence[str], bad: Sequence[ValidationIssue], shown: int = 10) -> Finding:
+    """Names the entries to fix and who stayed active, a few of each, so a broken file is one short alert."""
+
+    def some(items: list[str]) -> str:
+        more = f" and {len(items) - shown} more" if len(items) > shown else ""
+        return ", ".join(items[:shown]) + more
+
+    sources = list(dict.fromkeys(issue.source for issue in bad))
+    people = "1 person missing" if len(held) == 1 else f"{len(held)} people missing"
+    was = "was" if len(held) == 1 else "were"
+    entries = "1 entry is" if len(sources) == 1 else f"{len(sources)} entries are"
+    detail = (
+        f"{people} from the roster's valid entries {was} not deactivated because {entries} invalid: "
+        f"{some(sources)}. Left active: {some(list(held))}."
+    )
+    return Finding(FindingKind.ROSTER_LEAVERS_BLOCKED, ROSTER_SCOPE, detail)
 
 
 def find_person(state: DesiredState, person_key: str) -> Person:

@@ -10,6 +10,8 @@ from portalsync.adapters.roster_group import GroupRoster, _person_data
 from portalsync.adapters.roster_sheet import SheetRoster
 from portalsync.errors import NotFoundError, WorkspaceError
 from portalsync.ports import ValidationIssue
+from tests.unit.builders import person
+from tests.unit.test_service import World
 from workspace_emulator.client import ControlClient
 
 pytestmark = pytest.mark.emulator
@@ -67,11 +69,13 @@ def test_group_members_become_people_with_names_from_one_users_list(
             "group portal-staff@a.example member nested@a.example",
             "type",
             "a group member, not a person: skipped",
+            warning=True,
         ),
         ValidationIssue(
             "group portal-staff@a.example member friend@gmail.example",
             "email",
             "not a user of this Workspace account: skipped",
+            warning=True,
         ),
     ]
     calls = control.calls()
@@ -79,6 +83,29 @@ def test_group_members_become_people_with_names_from_one_users_list(
     assert calls.get("directory.users.list") == 1
     assert "directory.users.get" not in calls
     assert roster.api_calls == 2
+
+
+def test_a_member_of_another_customer_is_a_warning_and_leavers_are_deactivated(
+    control: ControlClient, emulator_url: str
+) -> None:
+    seed_user(control, "taro@a.example", "太郎", "山田")
+    seed_user(control, "carol@b.example", "Carol", "Other")  # a user of customer B, not of A
+    control.post(
+        "groups", {"email": "portal-staff@a.example", "members": ["taro@a.example", "carol@b.example"]}
+    )
+    people, issues = GroupRoster(as_admin(), "portal-staff@a.example", endpoint=emulator_url).load()
+    assert [p.person_id for p in people] == ["taro@a.example"]
+    assert [(i.source, i.warning) for i in issues] == [
+        ("group portal-staff@a.example member carol@b.example", True)
+    ]
+
+    world = World(
+        [person("taro@a.example", "taro@a.example", "太郎", "山田"), person("gone", "gone@a.example")]
+    )
+    report = world.service.import_roster(people, issues)
+    assert report.deactivated == ("gone",)
+    assert report.held_back == ()
+    assert world.alerts.open_alerts() == []
 
 
 def test_a_large_group_is_read_page_by_page(control: ControlClient, emulator_url: str) -> None:

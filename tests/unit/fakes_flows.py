@@ -1,4 +1,5 @@
-"""In-memory stand-ins for the flows' ports: alerts, outbox, publisher, leases, events, run groups, mail."""
+"""In-memory stand-ins for the flows' ports: alerts, outbox, publisher, leases, events, run groups, mail,
+roster source."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from portalsync.alerts import Alert, AlertStatus
 from portalsync.flow_ports import RunGroup, Welcome
 from portalsync.mail.delivery import MailError
 from portalsync.mail.message import MailKind, MailMessage
+from portalsync.model import Person
+from portalsync.ports import ValidationIssue
 from portalsync.records import RunRecord
 
 
@@ -220,3 +223,20 @@ class FakeMailer:
 
     def of_kind(self, kind: MailKind) -> list[MailMessage]:
         return [m for m in self.sent if m.kind is kind]
+
+
+@dataclass
+class FakeRosterSource:
+    """Reads `people` and `issues`, or raises `error` while it is set (an unreadable group or sheet)."""
+
+    people: list[Person] = field(default_factory=list)
+    issues: list[ValidationIssue] = field(default_factory=list)
+    error: Exception | None = None
+    name: str = "group portal-staff@a.example"
+    loads: int = 0
+
+    def load(self) -> tuple[list[Person], list[ValidationIssue]]:
+        self.loads += 1
+        if self.error is not None:
+            raise self.error
+        return list(self.people), list(self.issues)

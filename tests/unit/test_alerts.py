@@ -76,6 +76,19 @@ def test_an_unreachable_account_resolves_nothing() -> None:
     assert changes.resolved == ()
 
 
+def test_an_unreadable_roster_source_resolves_no_roster_alert() -> None:
+    scope = [Scope("roster")]
+    blocked = Finding(FindingKind.ROSTER_LEAVERS_BLOCKED, "roster", "1 person missing ...")
+    open_alert = run([blocked], [], T1, scope)
+    unreadable = Finding(FindingKind.ROSTER_SOURCE_UNREADABLE, "roster", "group x: PermanentError: 403")
+    changes = reconcile_alerts([unreadable], [open_alert], scope, T2)
+    assert [a.kind for a in changes.opened] == [FindingKind.ROSTER_SOURCE_UNREADABLE]
+    assert changes.resolved == ()
+    assert [a.kind for a in reconcile_alerts([], changes.opened, scope, T3).resolved] == [
+        FindingKind.ROSTER_SOURCE_UNREADABLE
+    ]
+
+
 def test_a_recurrence_after_resolution_opens_again() -> None:
     first = run([CAP], [], T1)
     resolved = run([], [first], T2)

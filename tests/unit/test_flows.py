@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 
 from portalsync.actions import FindingKind
-from portalsync.errors import AuthError, RateLimitedError, TransientError
+from portalsync.errors import AuthError, NotFoundError, PermanentError, RateLimitedError, TransientError
 from portalsync.flow_ports import RunGroup
 from portalsync.flows import FlowEvent, Flows, RetryLater
 from portalsync.mail.delivery import MailError
 from portalsync.mail.message import MailKind
 from portalsync.model import Person, ResellerAccount
 from portalsync.onboarding import Onboarding
+from portalsync.ports import ValidationIssue
+from portalsync.service import ROSTER_SCOPE
 from tests.unit.builders import person
 from tests.unit.fakes import FakeWorkspace
 from tests.unit.fakes_flows import (
@@ -20,6 +22,7 @@ from tests.unit.fakes_flows import (
     FakeLeases,
     FakeMailer,
     FakePublisher,
+    FakeRosterSource,
     FakeRunGroups,
     FakeRunHistory,
     FakeWelcomes,
@@ -526,3 +529,101 @@ def test_the_system_clock_orders_two_instants_within_one_second() -> None:
     first = clock.now_iso()
     time.sleep(0.002)
     assert first < clock.now_iso()
+
+
+# --- the nightly roster refresh -----------------------------------------------------------------------
+
+
+def run_night(world: FlowWorld, night: str) -> None:
+    """One nightly run: the fan-out, then every account it published, as Pub/Sub would deliver them."""
+    world.publisher.published.clear()
+    assert world.flows.nightly(event(night)) == "published"
+    for n, (_, payload) in enumerate(world.publisher.published):
+        world.flows.sync_account(FlowEvent(f"{night}-{n}", NOW, payload))
+
+
+def inactive(world: FlowWorld) -> list[str]:
+    return sorted(p.person_id for p in world.store.people.values() if not p.active)
+
+
+def roster_alerts(world: FlowWorld) -> list[FindingKind]:
+    return sorted(a.kind for a in world.alerts.open_alerts(ROSTER_SCOPE))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        PermanentError("Not Authorized to access this resource/api", 403),
+        NotFoundError("Requested entity was not found.", 404),
+    ],
+)
+def test_an_unreadable_roster_source_is_one_alert_and_the_accounts_still_sync(error: Exception) -> None:
+    world = FlowWorld()
+    world.flows.roster_source = source = FakeRosterSource(error=error)
+
+    run_night(world, "night-1")
+    run_night(world, "night-2")  # still unreadable: the same alert, bumped, mailed once
+
+    [alert] = world.alerts.open_alerts(ROSTER_SCOPE)
+    assert alert.kind is FindingKind.ROSTER_SOURCE_UNREADABLE
+    assert "group portal-staff@a.example" in alert.detail
+    assert str(error) in alert.detail
+    assert "--for roster-group" in (alert.fix or {})["en"]
+    assert "--for roster-sheet" in (alert.fix or {})["ja"]
+    assert len(world.alert_mails()) == 1
+    assert inactive(world) == []  # an unreadable source deactivates nobody
+    assert set(world.store.status_of("acme").values()) == {"provisioned"}  # synced from the stored roster
+    assert set(world.store.status_of("beta").values()) == {"provisioned"}
+
+    source.error, source.people = None, roster()
+    run_night(world, "night-3")
+    assert roster_alerts(world) == []
+    assert world.alerts.alerts[alert.key].status.value == "resolved"
+    assert source.loads == 3
+
+
+def test_leavers_held_back_by_invalid_rows_are_an_alert_until_a_clean_import() -> None:
+    world = FlowWorld()
+    bad_row = ValidationIssue("sheet roster-1 row 4", "workspace_email", "not an e-mail address")
+    world.flows.roster_source = source = FakeRosterSource(roster()[:2], [bad_row])  # bob left, or is on row 4
+
+    run_night(world, "night-1")
+
+    assert inactive(world) == []
+    [alert] = world.alerts.open_alerts(ROSTER_SCOPE)
+    assert alert.kind is FindingKind.ROSTER_LEAVERS_BLOCKED
+    assert alert.detail.startswith("1 person missing from the roster's valid entries was not deactivated")
+    assert "sheet roster-1 row 4" in alert.detail
+    assert "Left active: bob." in alert.detail
+    assert len(world.alert_mails()) == 1
+
+    source.error = PermanentError("The caller does not have permission", 403)
+    run_night(world, "night-2")  # a night that could not read the source proves nothing about the rows
+    assert roster_alerts(world) == [
+        FindingKind.ROSTER_LEAVERS_BLOCKED,
+        FindingKind.ROSTER_SOURCE_UNREADABLE,
+    ]
+
+    source.error, source.issues = None, []
+    run_night(world, "night-3")
+    assert inactive(world) == ["bob"]
+    assert roster_alerts(world) == []
+    assert len(world.alert_mails()) == 2
+
+
+def test_a_group_member_outside_the_customer_is_a_warning_and_leavers_are_deactivated() -> None:
+    world = FlowWorld()
+    outside = ValidationIssue(
+        "group portal-staff@a.example member friend@gmail.example",
+        "email",
+        "not a user of this Workspace account: skipped",
+        warning=True,
+    )
+    world.flows.roster_source = FakeRosterSource(roster()[:2], [outside])
+
+    run_night(world, "night-1")
+
+    assert inactive(world) == ["bob"]
+    assert world.store.issues == [outside]  # still reported
+    assert roster_alerts(world) == []
+    assert world.alert_mails() == []

@@ -3,7 +3,8 @@
 Membership comes from Directory `members.list` (paged, 200 a page); names and languages from one paged
 `users.list` over the customer rather than a `users.get` per member, so a roster of any size costs a few
 list pages. A member that is not a user of the customer (a nested group, an outside address) cannot be
-given a name and is reported as a `ValidationIssue`, like a bad CSV row.
+given a name and is reported as a `ValidationIssue` marked as a warning: it is not a bad roster entry (nobody
+is skipped by mistake), so it does not hold back the deactivation of people who left the group.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class GroupRoster:
         self.group = group_email.lower()
         self._retrier = Retrier(retry or RetryPolicy(), timer or SystemTimer())
         self.api_calls = 0
+
+    @property
+    def name(self) -> str:
+        return f"group {self.group}"
 
     @cached_property
     def _directory(self) -> Any:
@@ -101,15 +106,13 @@ class GroupRoster:
             source = f"group {self.group} member {email or member.get('id')}"
             kind = str(member.get("type", "USER"))
             if kind != "USER":
-                issues.append(
-                    ValidationIssue(source, "type", f"a {kind.lower()} member, not a person: skipped")
-                )
+                message = f"a {kind.lower()} member, not a person: skipped"
+                issues.append(ValidationIssue(source, "type", message, warning=True))
                 continue
             user = users.get(email)
             if user is None:
-                issues.append(
-                    ValidationIssue(source, "email", "not a user of this Workspace account: skipped")
-                )
+                message = "not a user of this Workspace account: skipped"
+                issues.append(ValidationIssue(source, "email", message, warning=True))
                 continue
             person, problems = validate(Person, _person_data(user, member), source)
             issues.extend(problems)

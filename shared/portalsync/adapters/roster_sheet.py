@@ -41,9 +41,14 @@ class SheetRoster:
         self._credentials = credentials
         self._endpoint = endpoint
         self.spreadsheet_id = spreadsheet_id
+        self.sheet = sheet
         self.range = f"{_quote(sheet)}!{DEFAULT_RANGE}" if sheet else DEFAULT_RANGE
         self._retrier = Retrier(retry or RetryPolicy(), timer or SystemTimer())
         self.api_calls = 0
+
+    @property
+    def name(self) -> str:
+        return f"sheet {self.spreadsheet_id}" + (f" tab {self.sheet!r}" if self.sheet else "")
 
     @cached_property
     def _service(self) -> Any:

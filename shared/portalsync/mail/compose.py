@@ -57,6 +57,14 @@ TITLES: Mapping[FindingKind, tuple[str, str]] = {  # (en, ja)
         "The reseller account cannot be reached",
         "販売パートナー アカウントに接続できません",
     ),
+    FindingKind.ROSTER_SOURCE_UNREADABLE: (
+        "The roster group or sheet cannot be read",
+        "名簿のグループまたはスプレッドシートを読み取れません",
+    ),
+    FindingKind.ROSTER_LEAVERS_BLOCKED: (
+        "Leavers not deactivated: the roster has invalid rows",
+        "名簿に不正な行があるため、退職者を無効にしていません",
+    ),
 }
 SEVERITY_WORDS: Mapping[Severity, tuple[str, str]] = {
     Severity.CRITICAL: ("Critical", "重大"),
