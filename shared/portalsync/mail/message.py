@@ -1,8 +1,8 @@
 """A mail ready to send, and its RFC 5322 form.
 
-`message_id` is derived from what the mail is about (an alert's key and first sighting, a digest's day), so
-enqueueing the same mail twice is a no-op in the outbox and, because it is also the Message-ID header, a
-resend after a crash lands in Gmail as the same message.
+`message_id` is derived from what the mail is about (an alert's key and first sighting, a digest's run group,
+the accounts an onboarding mail lists), so enqueueing the same mail twice is a no-op in the outbox and,
+because it is also the Message-ID header, a resend after a crash lands in Gmail as the same message.
 """
 
 from __future__ import annotations
