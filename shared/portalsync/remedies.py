@@ -75,7 +75,7 @@ _EN: dict[FindingKind, tuple[str, ...]] = {
     K.ACCOUNT_UNREACHABLE: (
         "Security > Access and data control > API controls > Manage Domain Wide Delegation.",
         "Add (or edit) portalsync's service account client ID with exactly the scopes printed by "
-        "`python -m portalsync.scopes` > Authorize.",
+        "`python -m portalsync.scopes --for workspace` > Authorize.",
         "Check that the reseller account's admin subject exists, is not suspended and is a super admin.",
     ),
     K.MAIL_UNDELIVERABLE: (
@@ -175,8 +175,9 @@ _JA: dict[FindingKind, tuple[str, ...]] = {
     ),
     K.ACCOUNT_UNREACHABLE: (
         "[セキュリティ] > [アクセスとデータ管理] > [API の制御] > [ドメイン全体の委任を管理] を開きます。",
-        "portalsync のサービス アカウントのクライアント ID を、`python -m portalsync.scopes` が出力する"
-        "スコープと同じ内容で追加(または編集)し、[承認] をクリックします。",
+        "portalsync のサービス アカウントのクライアント ID を、"
+        "`python -m portalsync.scopes --for workspace` が出力するスコープと同じ内容で追加(または編集)し、"
+        "[承認] をクリックします。",
         "販売パートナー アカウントの管理者アカウントが存在し、停止されておらず、"
         "特権管理者であることを確認します。",
     ),

@@ -125,3 +125,30 @@ def test_deploy_doc_prints_each_role_instead_of_copying_the_lists() -> None:
     for role in scopes.BY_ROLE:
         assert f"python -m portalsync.scopes --for {role}" in text
     assert not re.findall(r"googleapis\.com/auth/", text)
+
+
+def _quoted_commands() -> list[str]:
+    """Every `python -m portalsync.scopes ...` an admin is told to run: remedies (en, ja) and deploy.md."""
+    from portalsync.actions import FindingKind
+    from portalsync.remedies import remedy
+
+    texts = [remedy(kind, locale) for kind in FindingKind for locale in ("en", "ja")]
+    texts.append(DEPLOY_DOC.read_text())
+    found = {
+        cmd
+        for text in texts
+        for cmd in re.findall(r"`((?:\.venv/bin/)?python -m portalsync\.scopes[^`]*)`", text)
+    }
+    return sorted(found)
+
+
+def test_the_commands_admins_are_told_to_run_exist() -> None:
+    commands = _quoted_commands()
+    assert len(commands) >= 5  # the four roles of deploy.md, and the remedies' own
+    for command in commands:
+        args = command.split()[3:]
+        result = subprocess.run(
+            [sys.executable, "-m", "portalsync.scopes", *args], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, f"{command}: {result.stderr}"
+        assert result.stdout.strip(), command
