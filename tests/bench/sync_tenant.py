@@ -75,14 +75,15 @@ def list_page_lower_bound(
 
     One orgunits.get for the portal OU; roles.list over every role (100 a page); users.list per domain over
     that domain's users in the OU (500 a page); roleAssignments.list per existing role that opens the portal
-    (200 a page); the Cloud Identity Free listing over its holders (1,000 a page); and, when the OU has users,
-    one listing per paid product over its holders (1,000 a page). Page sizes are Google's maxima.
+    (200 a page); the Cloud Identity Free listing over its holders (1,000 a page). Page sizes are Google's
+    maxima. Paid licenses are not part of it: portalsync lists them only after a run that created accounts
+    (the symptom of automatic licensing is a *new* account holding one), never on a no-op sync.
     """
     in_ou = [u for u in tenant["users"] if u.get("orgUnitPath") == reseller.ou_path]
     accepted = accepted_role_names(reseller, settings)
     listed_roles = [r["roleId"] for r in tenant["roles"] if r["roleName"] in accepted]
     licenses: Mapping[str, list[str]] = tenant["licenses"]
-    bound = {
+    return {
         "directory.orgunits.get": 1,
         "directory.roles.list": _pages(len(tenant["roles"]), ROLES_PAGE),
         "directory.users.list": sum(
@@ -97,9 +98,3 @@ def list_page_lower_bound(
             len(licenses.get(f"{CI_FREE_PRODUCT}/{CI_FREE_SKU}", [])), LICENSES_PAGE
         ),
     }
-    if in_ou:
-        bound["licensing.licenseAssignments.listForProduct"] = sum(
-            _pages(sum(len(h) for k, h in licenses.items() if k.startswith(p + "/")), LICENSES_PAGE)
-            for p in settings.paid_product_ids
-        )
-    return bound
