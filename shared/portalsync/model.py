@@ -49,7 +49,20 @@ def _name(value: str) -> str:
     return value
 
 
+def _document_id(value: str) -> str:
+    """Ids name Firestore documents (`people/{id}`, `account_state/{id}/provisioning/{person}@{domain}`):
+    a `/` would split the path and Firestore reserves `.`, `..` and `__*__`."""
+    if "/" in value:
+        raise ValueError("not a Firestore document id: must not contain '/'")
+    if value in (".", "..") or re.fullmatch(r"__.*__", value, re.DOTALL):
+        raise ValueError("not a Firestore document id: '.', '..' and '__...__' are reserved")
+    if len(value.encode()) > 1500:
+        raise ValueError("not a Firestore document id: longer than 1500 bytes")
+    return value
+
+
 Email = Annotated[str, AfterValidator(_email)]
+DocumentId = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_document_id)]
 Domain = Annotated[str, AfterValidator(_domain)]
 PersonName = Annotated[str, AfterValidator(_name)]
 
@@ -68,7 +81,7 @@ class RoleSpec(Strict):
 class ResellerAccount(Strict):
     """One reseller account = one Workspace customer, with its primary and secondary domains."""
 
-    account_id: str = Field(min_length=1, max_length=128)
+    account_id: DocumentId
     customer_id: str = Field(pattern=r"^C[0-9a-zA-Z]{5,}$")
     admin_subject: Email
     domains: list[Domain] = Field(min_length=1)
@@ -95,7 +108,7 @@ class ResellerAccount(Strict):
 class Person(Strict):
     """A roster entry: someone who needs Customer Care Portal access."""
 
-    person_id: str = Field(min_length=1, max_length=128)
+    person_id: DocumentId
     given_name: PersonName
     family_name: PersonName
     workspace_email: Email
