@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from portalsync.actions import (
@@ -22,6 +23,7 @@ from portalsync.errors import (
     AlreadyExistsError,
     NotFoundError,
     NotYetConsistentError,
+    PermanentError,
     WorkspaceError,
 )
 from portalsync.observed import ObservedUser
@@ -226,7 +228,11 @@ class Steps:
             lambda i: emails[i].lower() in self.created,
         )
         for i, answer in zip(todo, answers, strict=True):
-            results[i] = self.outcome(actions[i], answer, self.user_ids.get(actions[i].email.lower()))
+            result = self.outcome(actions[i], answer, self.user_ids.get(actions[i].email.lower()))
+            if isinstance(answer, PermanentError) and result.finding is FindingKind.ACTION_FAILED:
+                # refused for good, not for the cap or the subscription: the admin assigns it by hand
+                result = replace(result, finding=FindingKind.CI_FREE_MISSING)
+            results[i] = result
         return [results[i] for i in range(len(actions))]
 
     def assign_roles(self, actions: Sequence[AssignRole]) -> list[ActionResult]:

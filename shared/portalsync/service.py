@@ -32,7 +32,7 @@ from portalsync.ports import (
     ValidationIssue,
     WorkspaceFactory,
 )
-from portalsync.recording import RunOutcome, changed_records, result_finding
+from portalsync.recording import RunOutcome, changed_records, missing_licenses, result_finding
 from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
 from portalsync.results import ActionResult, Outcome, PasswordFactory, random_password
 
@@ -263,6 +263,7 @@ class Service:
             replan, _ = self._plan(account, desired, observed, state, approval, scope, wanted, records)
         findings += replan.findings
         findings += [result_finding(aid, r) for r in results if r.finding is not None]
+        findings += missing_licenses(aid, replan, results)
         if plan.quarantined and not replan.quarantined:
             findings += [f for f in plan.findings if f.kind is FindingKind.REMOVAL_GUARD]
         outcome = RunOutcome(account, state.settings, desired, observed, replan, results, findings)

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from portalsync.actions import FindingKind
-from portalsync.errors import AuthError
+from portalsync.errors import AlreadyExistsError, AuthError, PermanentError
 from portalsync.mail.message import MailKind
 from portalsync.model import Person, ResellerAccount, Settings
 from portalsync.notify import Notifier
@@ -487,3 +487,41 @@ def test_the_suggested_override_creates_the_account_and_the_conflict_resolves_in
     world.service.sync_account("beta")
     assert world.writes_to_google() == []
     assert (world.store.writes["records"], world.alerts.writes) == (0, 0)
+
+
+def _lose_license(world: World, email: str) -> None:
+    """A managed portal account that has lost Cloud Identity Free since it was provisioned."""
+    world.service.sync_all()
+    world.tenants["acme"].ci_free_holders.discard(email)
+    world.reset_calls()
+
+
+def test_a_license_that_cannot_be_assigned_for_good_raises_ci_free_missing_once() -> None:
+    world = World(roster())
+    world.tenants["acme"].add_user("anna@a.example", managed=False)
+    _lose_license(world, "taro@a2.example")
+    world.tenants["acme"].fail("insert_license", PermanentError("Invalid license for user", 400, "invalid"))
+
+    [report] = [r for r in world.service.sync_all() if r.run.account_id == "acme"]
+
+    assert [(f.kind, f.email) for f in report.findings] == [(FindingKind.CI_FREE_MISSING, "taro@a2.example")]
+    [alert] = world.alerts.open_alerts("acme")
+    assert alert.kind == FindingKind.CI_FREE_MISSING.value
+    assert "Assign licenses" in world.outbox.of_kind(MailKind.ALERT)[-1].text
+
+
+def test_a_license_still_missing_after_applying_raises_ci_free_missing() -> None:
+    """Google answered that the license is there, yet the re-observation does not list it."""
+    world = World(roster())
+    world.tenants["acme"].add_user("anna@a.example", managed=False)
+    _lose_license(world, "taro@a2.example")
+    world.tenants["acme"].fail("insert_license", AlreadyExistsError("User already has a license", 412))
+
+    [report] = [r for r in world.service.sync_all() if r.run.account_id == "acme"]
+
+    assert [(f.kind, f.email) for f in report.findings] == [(FindingKind.CI_FREE_MISSING, "taro@a2.example")]
+    assert world.store.status_of("acme")["yamada@a2.example"] == "pending"
+
+    world.tenants["acme"].ci_free_holders.add("taro@a2.example")  # an admin assigned it
+    world.service.sync_all()
+    assert world.alerts.open_alerts("acme") == []
