@@ -16,11 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from portalsync import scopes
 from portalsync.adapters.auth import GOOGLE_TOKEN_URI, IAM_CREDENTIALS_ENDPOINT, AuthConfig, AuthMode
 from portalsync.adapters.throttle import DIRECTORY_PER_MINUTE, LICENSING_PER_MINUTE
+from portalsync.flow_ports import CredentialsDue, Welcomes
+from portalsync.mail.delivery import MailError
+from portalsync.mail.message import MailMessage
 from portalsync.model import ResellerAccount
 from portalsync.notify import Notifier
-from portalsync.ports import Clock, FindingSink, Workspace, WorkspaceFactory
+from portalsync.onboarding import Onboarding
+from portalsync.ports import Clock, FindingSink, Mailer, Outbox, Workspace, WorkspaceFactory
 from portalsync.results import PasswordFactory, random_password
 from portalsync.service import Service
 
@@ -163,6 +168,87 @@ def notifier(store: FirestoreStore, clock: Clock) -> Notifier:
     return Notifier(FirestoreAlertBook(store.client), FirestoreOutbox(store.client), store, clock)
 
 
+class NoMailer:
+    """No sender configured: mail stays queued (and credentials due) until one is."""
+
+    configured = False
+
+    def send(self, message: MailMessage) -> str:
+        raise MailError("no mail sender configured (PORTALSYNC_MAIL_SENDER)")
+
+
+def delegated(config: Config, workspaces: GoogleWorkspaces, subject: str, scope: tuple[str, ...]) -> Any:
+    """Credentials of `subject` in its own tenant, for a client other than the Workspace adapter."""
+    from portalsync.adapters.auth import delegated_credentials, runtime_credentials
+
+    source = None
+    if config.auth.mode == "keyless":
+        source = workspaces._runtime_identity(runtime_credentials)
+    return delegated_credentials(config.auth, subject, scope, source=source)
+
+
+def mailer(config: Config, workspaces: GoogleWorkspaces, env: Mapping[str, str]) -> Mailer:
+    sender = env.get("PORTALSYNC_MAIL_SENDER", "")
+    transport = env.get("PORTALSYNC_MAIL_TRANSPORT", "gmail")
+    if not sender:
+        return NoMailer()
+    if transport == "smtp":
+        from portalsync.adapters.smtp_mailer import SmtpConfig, SmtpMailer
+
+        smtp = SmtpConfig(
+            host=env.get("PORTALSYNC_SMTP_HOST", ""),
+            port=int(env.get("PORTALSYNC_SMTP_PORT") or 587),
+            username=env.get("PORTALSYNC_SMTP_USERNAME", ""),
+            password=env.get("PORTALSYNC_SMTP_PASSWORD", ""),
+        )
+        return SmtpMailer(smtp, sender)
+    from portalsync.adapters.gmail_mailer import GMAIL_ENDPOINT, GmailMailer
+
+    credentials = delegated(config, workspaces, sender, scopes.MAIL_SENDER)
+    return GmailMailer(credentials, sender, endpoint=config.workspace_endpoint or GMAIL_ENDPOINT)
+
+
+def build_onboarding(
+    config: Config | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    store: Any = None,
+    workspaces: WorkspaceFactory | None = None,
+    clock: Any = None,
+    passwords: PasswordFactory = random_password,
+    findings: FindingSink | None = None,
+    outbox: Outbox | None = None,
+    due: CredentialsDue | None = None,
+    welcomes: Welcomes | None = None,
+    mail: Mailer | None = None,
+) -> Onboarding:
+    """The one builder of every composition root (functions, CLI): the service with the onboarding steps
+    attached, so an account created by any trigger is recorded due its credentials and a welcome.
+
+    Real adapters for whatever is not given (Firestore on `store`'s database, the mailer from `env`)."""
+    env = os.environ if env is None else env
+    config = config or Config.from_env(env)
+    clock = clock or SystemClock()
+    store = store if store is not None else state_store(config, clock)
+    google = GoogleWorkspaces(config)
+    if outbox is None or due is None or welcomes is None:
+        from portalsync.adapters import firestore_flows as fs
+        from portalsync.adapters.firestore_outbox import FirestoreOutbox
+
+        outbox = outbox or FirestoreOutbox(store.client)
+        due = due or fs.FirestoreCredentialsDue(store.client)
+        welcomes = welcomes or fs.FirestoreWelcomes(store.client)
+    service = Service(
+        store,
+        workspaces or google,
+        clock,
+        passwords,
+        findings=findings if findings is not None else notifier(store, clock),
+    )
+    sender = mail or mailer(config, workspaces if isinstance(workspaces, GoogleWorkspaces) else google, env)
+    return Onboarding(service, outbox, sender, due, welcomes, passwords)
+
+
 def build_service(
     config: Config | None = None,
     *,
@@ -172,15 +258,7 @@ def build_service(
     passwords: PasswordFactory = random_password,
     findings: FindingSink | None = None,
 ) -> Service:
-    """The service with real adapters for whatever is not given (`findings`: a notifier on `store`'s
-    database, which must then be Firestore)."""
-    config = config or Config.from_env()
-    clock = clock or SystemClock()
-    store = store if store is not None else state_store(config, clock)
-    return Service(
-        store,
-        workspaces or GoogleWorkspaces(config),
-        clock,
-        passwords,
-        findings=findings if findings is not None else notifier(store, clock),
-    )
+    """The service of `build_onboarding` (its onboarding steps attached), for callers that only sync."""
+    return build_onboarding(
+        config, store=store, workspaces=workspaces, clock=clock, passwords=passwords, findings=findings
+    ).service

@@ -1,7 +1,8 @@
-"""The `portalsync` command: plan, apply, status, roster import, approve, demo.
+"""The `portalsync` command: plan, apply, status, roster import, approve, drain, demo.
 
-A thin shell over `service.Service` built by `bootstrap` from the environment (see README, Configuration);
-tables for people, `--json` for scripts, JSON logs on stderr.
+A thin shell over `service.Service` built by `bootstrap.build_onboarding` from the environment (see README,
+Configuration), the builder the functions use, so accounts created here are recorded due their first-sign-in
+mail and a welcome like any others; tables for people, `--json` for scripts, JSON logs on stderr.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from portalsync import logs
+from portalsync.actions import CreateUser
 from portalsync.model import EMAIL_RE
+from portalsync.onboarding import Onboarding
+from portalsync.results import Outcome
 from portalsync.service import AccountReport, Service
 
 app = typer.Typer(
@@ -33,10 +37,14 @@ AccountOpt = Annotated[str | None, typer.Option("--account", help="one reseller 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
 
-def _service() -> Service:
-    from portalsync.bootstrap import build_service
+def _onboarding() -> Onboarding:
+    from portalsync import bootstrap
 
-    return build_service()
+    return bootstrap.build_onboarding()
+
+
+def _service() -> Service:
+    return _onboarding().service
 
 
 @app.callback()
@@ -92,7 +100,8 @@ def apply(
     if dry_run:
         _print_plans(_call(lambda s: s.plan_only(account)))
         return
-    service = _service()
+    onboarding = _onboarding()
+    service = onboarding.service
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("syncing", total=None)
 
@@ -108,6 +117,34 @@ def apply(
             else _call(lambda s: s.sync_all("cli", on_account=step), service)
         )
     show_runs(reports)
+    _mail_after(onboarding, reports)
+
+
+def _mail_after(onboarding: Onboarding, reports: list[AccountReport]) -> None:
+    """Welcomes and first-sign-in mail for what this run created, as the functions would send them: now
+    when a sender is configured here; otherwise left queued / due for the functions' drain."""
+    welcomed = onboarding.after_run(reports)
+    created = sum(
+        1
+        for report in reports
+        for r in report.results
+        if isinstance(r.action, CreateUser) and r.outcome is Outcome.DONE
+    )
+    if onboarding.can_mail:
+        counts = onboarding.drain()
+        out.print(
+            f"mail: {counts['sent']} sent, {counts['retrying']} to retry, {counts['failed']} failed; "
+            f"{counts['credentials']} earlier first-sign-in mail(s) sent"
+        )
+        return
+    if not (welcomed or created):
+        return
+    credentials = onboarding.service.store.load_desired().settings.send_credentials
+    due = f"{created} first-sign-in password mail(s) due, " if created and credentials else ""
+    out.print(
+        f"[yellow]no mail sender configured here:[/] {welcomed} onboarding mail(s) queued, {due}"
+        "sent by the functions' drain_outbox; or set PORTALSYNC_MAIL_SENDER and run `portalsync drain`"
+    )
 
 
 def show_runs(reports: list[AccountReport]) -> None:
@@ -177,6 +214,20 @@ def approve(
         raise typer.BadParameter("not an e-mail address", param_hint="--by")
     _call(lambda s: s.approve(account, max_removals, by))
     out.print(f"approved: {account} may remove up to {max_removals} account(s) on its next sync (by {by})")
+
+
+@app.command()
+def drain() -> None:
+    """Send queued mail and the first-sign-in passwords still due (needs a mail sender)."""
+    onboarding = _onboarding()
+    if not onboarding.can_mail:
+        err.print("[red]no mail sender configured (PORTALSYNC_MAIL_SENDER)[/]")
+        raise typer.Exit(1)
+    counts = onboarding.drain()
+    out.print(
+        f"mail: {counts['sent']} sent, {counts['retrying']} to retry, {counts['failed']} failed; "
+        f"{counts['credentials']} first-sign-in mail(s) sent"
+    )
 
 
 @app.command()

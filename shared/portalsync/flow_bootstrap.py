@@ -15,56 +15,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from portalsync import names, scopes
-from portalsync.bootstrap import Config, GoogleWorkspaces, SystemClock, build_service, firestore_client
+from portalsync.bootstrap import (
+    Config,
+    GoogleWorkspaces,
+    NoMailer,
+    SystemClock,
+    build_onboarding,
+    delegated,
+    firestore_client,
+    mailer,
+)
 from portalsync.flow_ports import RosterSource
 from portalsync.flows import Flows, FlowSettings
-from portalsync.mail.delivery import MailError
-from portalsync.mail.message import MailMessage
 from portalsync.notify import Notifier
-from portalsync.onboarding import Onboarding
-from portalsync.ports import Mailer
 
-
-class NoMailer:
-    """No sender configured: mail stays queued (and credentials due) until one is."""
-
-    configured = False
-
-    def send(self, message: MailMessage) -> str:
-        raise MailError("no mail sender configured (PORTALSYNC_MAIL_SENDER)")
-
-
-def _credentials(config: Config, workspaces: GoogleWorkspaces, subject: str, scope: tuple[str, ...]) -> Any:
-    from portalsync.adapters.auth import delegated_credentials, runtime_credentials
-
-    source = None
-    if config.auth.mode == "keyless":
-        source = workspaces._runtime_identity(runtime_credentials)
-    return delegated_credentials(config.auth, subject, scope, source=source)
-
-
-def mailer(config: Config, workspaces: GoogleWorkspaces, env: Mapping[str, str]) -> Mailer:
-    sender = env.get("PORTALSYNC_MAIL_SENDER", "")
-    transport = env.get("PORTALSYNC_MAIL_TRANSPORT", "gmail")
-    if not sender:
-        return NoMailer()
-    if transport == "smtp":
-        from portalsync.adapters.smtp_mailer import SmtpConfig, SmtpMailer
-
-        smtp = SmtpConfig(
-            host=env.get("PORTALSYNC_SMTP_HOST", ""),
-            port=int(env.get("PORTALSYNC_SMTP_PORT") or 587),
-            username=env.get("PORTALSYNC_SMTP_USERNAME", ""),
-            password=env.get("PORTALSYNC_SMTP_PASSWORD", ""),
-        )
-        return SmtpMailer(smtp, sender)
-    from portalsync.adapters.gmail_mailer import GMAIL_ENDPOINT, GmailMailer
-
-    credentials = _credentials(config, workspaces, sender, scopes.MAIL_SENDER)
-    return GmailMailer(credentials, sender, endpoint=config.workspace_endpoint or GMAIL_ENDPOINT)
+__all__ = ["NoMailer", "build_flows", "mailer", "roster_source"]
 
 
 def roster_source(
@@ -79,12 +46,12 @@ def roster_source(
     if group:
         from portalsync.adapters.roster_group import DIRECTORY_ENDPOINT, GroupRoster
 
-        credentials = _credentials(config, workspaces, subject, scopes.ROSTER_GROUP)
+        credentials = delegated(config, workspaces, subject, scopes.ROSTER_GROUP)
         return GroupRoster(credentials, group, endpoint=config.workspace_endpoint or DIRECTORY_ENDPOINT)
     from portalsync.adapters.roster_sheet import SHEETS_ENDPOINT, SheetRoster
 
     spreadsheet, _, tab = sheet.partition("!")
-    credentials = _credentials(config, workspaces, subject, scopes.ROSTER_SHEET)
+    credentials = delegated(config, workspaces, subject, scopes.ROSTER_SHEET)
     return SheetRoster(
         credentials, spreadsheet, tab or None, endpoint=config.workspace_endpoint or SHEETS_ENDPOINT
     )
@@ -105,11 +72,10 @@ def build_flows(env: Mapping[str, str] | None = None) -> Flows:
     outbox = FirestoreOutbox(client)
     alerts = fs.FirestoreAlertBook(client)
     notifier = Notifier(alerts, outbox, store, clock)
-    service = build_service(config, store=store, workspaces=workspaces, clock=clock, findings=notifier)
-    due = fs.FirestoreCredentialsDue(client)
-    onboarding = Onboarding(
-        service, outbox, mailer(config, workspaces, env), due, fs.FirestoreWelcomes(client)
+    onboarding = build_onboarding(
+        config, env=env, store=store, workspaces=workspaces, clock=clock, findings=notifier, outbox=outbox
     )
+    service = onboarding.service
     settings = FlowSettings(
         max_event_age_seconds=float(env.get("PORTALSYNC_MAX_EVENT_AGE_SECONDS") or 6 * 3600),
         sync_topic=env.get("PORTALSYNC_TOPIC_SYNC_ACCOUNT") or names.TOPIC_SYNC_ACCOUNT,

@@ -77,12 +77,14 @@ class Onboarding:
         self.after_run(reports, welcome_now={person.person_id})
         return reports
 
-    def after_run(self, reports: Sequence[AccountReport], welcome_now: Iterable[str] = ()) -> None:
+    def after_run(self, reports: Sequence[AccountReport], welcome_now: Iterable[str] = ()) -> int:
         """Mark what the runs created or reactivated as due a welcome, welcome those people (and
-        `welcome_now`: an onboarding retried after a crash has nothing new to mark), mail credentials."""
+        `welcome_now`: an onboarding retried after a crash has nothing new to mark), mail credentials;
+        how many onboarding mails were queued."""
         touched = self._mark_due(reports)
-        self.welcome_due(set(welcome_now) | touched)
+        welcomed = self.welcome_due(set(welcome_now) | touched)
         self._credentials(reports)
+        return welcomed
 
     def after_group_run(self, report: AccountReport) -> None:
         """One account of a nightly run group: welcomes wait for the group (`welcome_due`)."""

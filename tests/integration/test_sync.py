@@ -458,6 +458,13 @@ def test_cli_plan_status_and_roster_import(
 
     result = runner.invoke(app, ["apply", "--account", "acme"])
     assert result.exit_code == 0, result.output
+    # the functions' onboarding steps ran too: no sender here, so the passwords stay due (only the
+    # addresses) and the welcome is queued, for the functions' drain
+    due = {d.id for d in stack.db.collection(names.COL_CREDENTIALS_DUE).stream()}
+    assert due == {"taro@a.example", "taro@a2.example"}
+    queued = [d.to_dict() for d in stack.db.collection(names.COL_OUTBOX).stream()]
+    assert [m["kind"] for m in queued] == ["onboarding"]
+    assert "drain_outbox" in " ".join(result.output.split())
     result = runner.invoke(app, ["status", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
