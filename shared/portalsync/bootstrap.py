@@ -4,14 +4,15 @@ Importing this module is cheap: Firestore and the discovery-based API clients ar
 first built, so a Cloud Function's cold start pays only for what its trigger uses. Tests pass in fakes.
 
 The environment variables (GOOGLE_CLOUD_PROJECT, FIRESTORE_EMULATOR_HOST, PORTALSYNC_WORKSPACE_ENDPOINT,
-PORTALSYNC_AUTH_MODE, PORTALSYNC_SERVICE_ACCOUNT, ...) are listed in the README under "Configuration".
+PORTALSYNC_AUTH_MODE, PORTALSYNC_SERVICE_ACCOUNT, PORTALSYNC_MAIL_SENDER, ...) are listed in the README under
+"Configuration".
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from portalsync.adapters.throttle import DIRECTORY_PER_MINUTE, LICENSING_PER_MIN
 from portalsync.flow_ports import CredentialsDue, Welcomes
 from portalsync.mail.delivery import MailError
 from portalsync.mail.message import MailMessage
-from portalsync.model import ResellerAccount
+from portalsync.model import ResellerAccount, Settings
 from portalsync.notify import Notifier
 from portalsync.onboarding import Onboarding
 from portalsync.ports import Clock, FindingSink, Mailer, Outbox, Workspace, WorkspaceFactory
@@ -174,7 +175,7 @@ class NoMailer:
     configured = False
 
     def send(self, message: MailMessage) -> str:
-        raise MailError("no mail sender configured (PORTALSYNC_MAIL_SENDER)")
+        raise MailError("no mail sender configured (settings/global sender or PORTALSYNC_MAIL_SENDER)")
 
 
 def delegated(config: Config, workspaces: GoogleWorkspaces, subject: str, scope: tuple[str, ...]) -> Any:
@@ -187,12 +188,47 @@ def delegated(config: Config, workspaces: GoogleWorkspaces, subject: str, scope:
     return delegated_credentials(config.auth, subject, scope, source=source)
 
 
-def mailer(config: Config, workspaces: GoogleWorkspaces, env: Mapping[str, str]) -> Mailer:
-    sender = env.get("PORTALSYNC_MAIL_SENDER", "")
-    transport = env.get("PORTALSYNC_MAIL_TRANSPORT", "gmail")
-    if not sender:
+class SenderMailer:
+    """A `Mailer` whose sender is decided when mailing: `settings/global` `sender` when set (operators
+    change it without a redeploy), else PORTALSYNC_MAIL_SENDER. The transport for a sender (for Gmail, a
+    credential delegated to that sender in its own tenant) is built on its first mail and kept."""
+
+    def __init__(
+        self, fallback: str, settings: Callable[[], Settings], make: Callable[[str], Mailer]
+    ) -> None:
+        self.fallback, self.settings, self.make = fallback, settings, make
+        self._by_sender: dict[str, Mailer] = {}
+
+    def sender(self) -> str:
+        return self.settings().sender or self.fallback
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.sender())
+
+    def mailer_for(self, sender: str) -> Mailer:
+        if sender not in self._by_sender:
+            self._by_sender[sender] = self.make(sender)
+        return self._by_sender[sender]
+
+    def send(self, message: MailMessage) -> str:
+        sender = self.sender()
+        if not sender:
+            return NoMailer().send(message)
+        return self.mailer_for(sender).send(message)
+
+
+def mailer(
+    config: Config,
+    workspaces: GoogleWorkspaces,
+    env: Mapping[str, str],
+    settings: Callable[[], Settings] | None = None,
+) -> Mailer:
+    """The mailer of PORTALSYNC_MAIL_TRANSPORT; `settings` (read when mailing) may name the sender."""
+    fallback = env.get("PORTALSYNC_MAIL_SENDER", "")
+    if not fallback and settings is None:
         return NoMailer()
-    if transport == "smtp":
+    if env.get("PORTALSYNC_MAIL_TRANSPORT", "gmail") == "smtp":
         from portalsync.adapters.smtp_mailer import SmtpConfig, SmtpMailer
 
         smtp = SmtpConfig(
@@ -201,11 +237,25 @@ def mailer(config: Config, workspaces: GoogleWorkspaces, env: Mapping[str, str])
             username=env.get("PORTALSYNC_SMTP_USERNAME", ""),
             password=env.get("PORTALSYNC_SMTP_PASSWORD", ""),
         )
-        return SmtpMailer(smtp, sender)
-    from portalsync.adapters.gmail_mailer import GMAIL_ENDPOINT, GmailMailer
 
-    credentials = delegated(config, workspaces, sender, scopes.MAIL_SENDER)
-    return GmailMailer(credentials, sender, endpoint=config.workspace_endpoint or GMAIL_ENDPOINT)
+        def make(sender: str) -> Mailer:
+            return SmtpMailer(smtp, sender)
+
+    else:
+
+        def make(sender: str) -> Mailer:
+            from portalsync.adapters.gmail_mailer import GMAIL_ENDPOINT, GmailMailer
+
+            credentials = delegated(config, workspaces, sender, scopes.MAIL_SENDER)
+            return GmailMailer(credentials, sender, endpoint=config.workspace_endpoint or GMAIL_ENDPOINT)
+
+    return SenderMailer(fallback, settings or Settings, make)
+
+
+def _settings(store: Any) -> Settings:
+    """The settings document alone when the store can read it so (Firestore: one read per mail)."""
+    load = getattr(store, "load_settings", None)
+    return load() if load is not None else store.load_desired().settings  # type: ignore[no-any-return]
 
 
 def build_onboarding(
@@ -245,7 +295,8 @@ def build_onboarding(
         passwords,
         findings=findings if findings is not None else notifier(store, clock),
     )
-    sender = mail or mailer(config, workspaces if isinstance(workspaces, GoogleWorkspaces) else google, env)
+    factory = workspaces if isinstance(workspaces, GoogleWorkspaces) else google
+    sender = mail or mailer(config, factory, env, settings=lambda: _settings(store))
     return Onboarding(service, outbox, sender, due, welcomes, passwords)
 
 

@@ -15,7 +15,7 @@ from google.oauth2 import credentials as oauth2_credentials
 
 from portalsync import flow_bootstrap, scopes
 from portalsync.adapters import auth
-from portalsync.bootstrap import Config, GoogleWorkspaces
+from portalsync.bootstrap import Config, GoogleWorkspaces, SenderMailer
 from tests.unit.builders import account
 
 DEPLOY_DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
@@ -49,7 +49,9 @@ def _scopes_for(role: str, requested: list[tuple[str, tuple[str, ...]]]) -> tupl
         workspaces(account(admin_subject="admin@a.example"))
     elif role == "sender":
         env = {"PORTALSYNC_MAIL_SENDER": "notices@main.example", "PORTALSYNC_MAIL_TRANSPORT": "gmail"}
-        flow_bootstrap.mailer(config, workspaces, env)
+        mail = flow_bootstrap.mailer(config, workspaces, env)
+        assert isinstance(mail, SenderMailer)
+        mail.mailer_for(mail.sender())  # the credential is made for the first mail
     else:
         source = {"roster-group": "PORTALSYNC_ROSTER_GROUP", "roster-sheet": "PORTALSYNC_ROSTER_SHEET"}[role]
         env = {source: "staff@main.example", "PORTALSYNC_ROSTER_SUBJECT": "reader@main.example"}

@@ -64,14 +64,21 @@ class FirestoreStore:
             for doc in self.client.collection(names.COL_PEOPLE).stream()
             if (p := self._parse(Person, "person_id", doc, issues)) is not None
         ]
-        settings = Settings()
-        snap = self.client.collection(names.COL_SETTINGS).document(names.SETTINGS_DOC).get()
-        if snap.exists:
-            source = f"{names.COL_SETTINGS}/{names.SETTINGS_DOC}"
-            parsed, problems = validate(Settings, snap.to_dict() or {}, source)
-            issues.extend(problems)  # a broken settings document falls back to the (cautious) defaults
-            settings = parsed or settings
+        settings = self._settings(issues)
         return DesiredState(accounts=accounts, people=people, settings=settings, issues=issues)
+
+    def load_settings(self) -> Settings:
+        """`settings/global` alone (one read), for what is decided at send time such as the mail sender."""
+        return self._settings([])
+
+    def _settings(self, issues: list[ValidationIssue]) -> Settings:
+        snap = self.client.collection(names.COL_SETTINGS).document(names.SETTINGS_DOC).get()
+        if not snap.exists:
+            return Settings()
+        source = f"{names.COL_SETTINGS}/{names.SETTINGS_DOC}"
+        parsed, problems = validate(Settings, snap.to_dict() or {}, source)
+        issues.extend(problems)  # a broken settings document falls back to the (cautious) defaults
+        return parsed or Settings()
 
     @staticmethod
     def _parse(
