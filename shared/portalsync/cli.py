@@ -192,7 +192,7 @@ def roster_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
     from portalsync.adapters.roster_csv import read_roster
 
     people, issues = read_roster(file)
-    report = _call(lambda s: s.import_roster(people, issues))
+    report = _call(lambda s: s.import_roster(people, issues, origin=file.name))
     out.print(f"{len(people)} people read, {report.written} document(s) written")
     if report.deactivated:
         out.print(f"deactivated (not in the file): {', '.join(report.deactivated)}")

@@ -162,7 +162,7 @@ class Flows:
             finding = Finding(FindingKind.ROSTER_SOURCE_UNREADABLE, ROSTER_SCOPE, detail)
             self.notifier.report(Scope(ROSTER_SCOPE), [finding])
             return
-        self.service.import_roster(people, issues)
+        self.service.import_roster(people, issues, origin=self.roster_source.name)
 
     # one account ------------------------------------------------------------------------------------
     def sync_account(self, event: FlowEvent) -> str:

@@ -114,6 +114,14 @@ class ValidationIssue:
     warning: bool = False
 
 
+def from_origin(source: str, origin: str) -> bool:
+    """Whether an issue's source lies in `origin`: a collection prefix ending in `/` (`people/`), or a
+    roster source's name (`staff.csv` covers `staff.csv row 7`)."""
+    if origin.endswith("/"):
+        return source.startswith(origin)
+    return source == origin or source.startswith(origin + " ")
+
+
 @dataclass
 class DesiredState:
     accounts: list[ResellerAccount]
@@ -152,7 +160,10 @@ class StateStore(Protocol):
 
     def save_run(self, run: RunRecord) -> None: ...
 
-    def record_issues(self, issues: Sequence[ValidationIssue]) -> None: ...
+    def record_issues(self, issues: Sequence[ValidationIssue], reread: Sequence[str] = ()) -> None:
+        """Store each source's issues (only what changed). `reread`: origins read in full this time
+        (see `from_origin`); their stored issues that are no longer among `issues` are deleted."""
+        ...
 
     def approval(self, account_id: str) -> Approval | None: ...
 

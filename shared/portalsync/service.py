@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from portalsync import names
 from portalsync.actions import REMOVALS, CreateUser, Finding, FindingKind, Plan
 from portalsync.alerts import Scope
 from portalsync.apply import apply_plan
@@ -53,6 +54,8 @@ class AccountReport:
 
 #: the account id of alerts about the roster source, which belongs to no reseller account
 ROSTER_SCOPE = "roster"
+#: where the issues of a desired-state load come from; every load reads them all
+DESIRED_ORIGINS = (f"{names.COL_ACCOUNTS}/", f"{names.COL_PEOPLE}/", f"{names.COL_SETTINGS}/")
 
 
 @dataclass(frozen=True)
@@ -126,14 +129,19 @@ class Service:
         scope = _Scope(dry_run=True, raise_transient=False)
         return [self._run(a, desired, "dry-run", scope) for a in chosen if a.enabled]
 
-    def import_roster(self, people: Sequence[Person], issues: Sequence[ValidationIssue]) -> ImportReport:
+    def import_roster(
+        self, people: Sequence[Person], issues: Sequence[ValidationIssue], origin: str | None = None
+    ) -> ImportReport:
         """Upsert the source's people; those missing from it are deactivated, unless rows were bad (then a
         skipped row's person would be lost silently) — the mass-removal guard still checks what follows.
         Warnings (an ignored column) skipped nobody, so they do not hold the deactivations back.
 
         Leavers held back stay active, so that is an alert under `ROSTER_SCOPE`; reporting the scope after
-        every import resolves it (and a source-unreadable alert) once an import reads the roster cleanly."""
-        self.store.record_issues(issues)
+        every import resolves it (and a source-unreadable alert) once an import reads the roster cleanly.
+
+        `origin` names the source read in full (the file, group or sheet, as its issues' sources begin): its
+        issues no longer reported are deleted. Without it nothing is deleted."""
+        self.store.record_issues(issues, reread=(origin,) if origin else ())
         imported = {p.person_id for p in people}
         missing = [p for p in self.store.load_desired().people if p.active and p.person_id not in imported]
         bad = [issue for issue in issues if not issue.warning]
@@ -174,8 +182,8 @@ class Service:
         desired = self.store.load_desired()
         if desired.issues:
             log.warning("invalid desired-state documents skipped", extra={"issues": len(desired.issues)})
-            if record:
-                self.store.record_issues(desired.issues)
+        if record:  # a full load: the documents fixed since the last one lose their issues
+            self.store.record_issues(desired.issues, reread=DESIRED_ORIGINS)
         return desired
 
     @staticmethod

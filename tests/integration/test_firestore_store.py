@@ -179,3 +179,70 @@ def test_issues_runs_and_approvals(store: FirestoreStore, firestore_client: Any)
     assert len(store.load_desired().accounts) == 1  # the approval is not desired state
     store.consume_approval("acme")
     assert store.approval("acme") is None
+
+
+class _NoAlerts:
+    def report(self, scope: Any, findings: Any) -> None:
+        return None
+
+    def raise_findings(self, findings: Any) -> None:
+        return None
+
+
+def _issue_sources(db: Any) -> set[str]:
+    return {(d.to_dict() or {})["source"] for d in db.collection(names.COL_VALIDATION).stream()}
+
+
+def test_issues_of_fixed_documents_and_rows_are_deleted(store: FirestoreStore, firestore_client: Any) -> None:
+    from portalsync.service import Service
+    from tests.unit.builders import person
+    from tests.unit.fakes import FakeClock, FakeWorkspace
+
+    db = firestore_client
+    db.collection(names.COL_ACCOUNTS).document("acme").set(ACCOUNT)
+    db.collection(names.COL_PEOPLE).document("taro").set(PERSON)
+    db.collection(names.COL_PEOPLE).document("bad").set({**PERSON, "workspace_email": "not-mail"})
+    db.collection(names.COL_SETTINGS).document(names.SETTINGS_DOC).set({"guard_max_count": -1})
+    clock = FakeClock()
+    tenant = FakeWorkspace(clock)
+    service = Service(store, lambda a: tenant, clock, findings=_NoAlerts())
+    bad_rows = [
+        ValidationIssue("staff.csv row 3", "workspace_email", "not an e-mail address"),
+        ValidationIssue("staff.csv row 4", "family_name", "must not be empty"),
+    ]
+    other_source = [ValidationIssue("group portal@a.example member x@a.example", "email", "not a user")]
+    service.import_roster([person("taro", "taro@corp.example")], bad_rows, origin="staff.csv")
+    service.import_roster(
+        [person("taro", "taro@corp.example")], other_source, origin="group portal@a.example"
+    )
+    service.sync_account("acme")
+    assert _issue_sources(db) == {
+        "people/bad",
+        "settings/global",
+        "staff.csv row 3",
+        "staff.csv row 4",
+        "group portal@a.example member x@a.example",
+    }
+
+    # a converged sync with the same bad documents writes (and deletes) nothing
+    store.writes_by_collection.clear()
+    service.sync_account("acme")
+    assert store.writes_by_collection[names.COL_VALIDATION] == 0
+
+    # the documents are fixed: their issues go; the roster rows were not re-read, so theirs stay
+    db.collection(names.COL_PEOPLE).document("bad").set({**PERSON, "workspace_email": "bad@corp.example"})
+    db.collection(names.COL_SETTINGS).document(names.SETTINGS_DOC).set({"guard_max_count": 2})
+    service.sync_account("acme")
+    assert _issue_sources(db) == {
+        "staff.csv row 3",
+        "staff.csv row 4",
+        "group portal@a.example member x@a.example",
+    }
+    assert store.writes_by_collection[names.COL_VALIDATION] == 2  # two deletions
+
+    # the same file again with row 3 fixed: row 4 stays, the group's issue is another source's
+    service.import_roster([person("taro", "taro@corp.example")], bad_rows[1:], origin="staff.csv")
+    assert _issue_sources(db) == {"staff.csv row 4", "group portal@a.example member x@a.example"}
+    # an import that does not say where it came from deletes nothing
+    service.import_roster([person("taro", "taro@corp.example")], [])
+    assert _issue_sources(db) == {"staff.csv row 4", "group portal@a.example member x@a.example"}

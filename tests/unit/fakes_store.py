@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from portalsync.model import Person, ResellerAccount, Settings
-from portalsync.ports import Approval, DesiredState, ValidationIssue
+from portalsync.ports import Approval, DesiredState, ValidationIssue, from_origin
 from portalsync.records import ProvisioningRecord, RunRecord
 
 
@@ -53,10 +53,16 @@ class FakeStore:
         self.runs.append(run)
         self.writes["runs"] += 1
 
-    def record_issues(self, issues: Sequence[ValidationIssue]) -> None:
+    def record_issues(self, issues: Sequence[ValidationIssue], reread: Sequence[str] = ()) -> None:
+        sources = {i.source for i in issues}
+        stale = [
+            i
+            for i in self.issues
+            if i.source not in sources and any(from_origin(i.source, o) for o in reread)
+        ]
         new = [i for i in issues if i not in self.issues]
-        self.issues += new
-        self.writes["issues"] += len(new)
+        self.issues = [i for i in self.issues if i not in stale] + new
+        self.writes["issues"] += len(new) + len(stale)
 
     def approval(self, account_id: str) -> Approval | None:
         return self.approvals.get(account_id)

@@ -23,7 +23,7 @@ from portalsync.adapters.firestore_codec import (
     safe_id,
 )
 from portalsync.model import Person, ResellerAccount, Settings
-from portalsync.ports import Approval, DesiredState, ValidationIssue
+from portalsync.ports import Approval, DesiredState, ValidationIssue, from_origin
 from portalsync.records import AccountStatus, ProvisioningRecord, RunRecord
 from portalsync.validation import validate
 
@@ -165,14 +165,22 @@ class FirestoreStore:
         )
         return [run_from_doc(s.to_dict() or {}) for s in query.stream()]
 
-    def record_issues(self, issues: Sequence[ValidationIssue]) -> None:
+    def record_issues(self, issues: Sequence[ValidationIssue], reread: Sequence[str] = ()) -> None:
         by_source: dict[str, list[dict[str, str]]] = {}
         for issue in issues:
             by_source.setdefault(issue.source, []).append({"field": issue.field, "message": issue.message})
         col = self.client.collection(names.COL_VALIDATION)
         refs = {source: col.document(safe_id(source)) for source in by_source}
-        stored = self._get_all(refs.values())
         writes: list[Write] = []
+        if reread:  # the whole (small) collection, to find what the re-read sources no longer report
+            snaps = list(col.stream())
+            stored = {s.id: s.to_dict() or {} for s in snaps}
+            for snap in snaps:
+                source = str(stored[snap.id].get("source", ""))
+                if source not in by_source and any(from_origin(source, o) for o in reread):
+                    writes.append((names.COL_VALIDATION, snap.reference, None))
+        else:
+            stored = self._get_all(refs.values())
         for source, found in by_source.items():
             ref = refs[source]
             if (stored.get(ref.id) or {}).get("issues") != found:
