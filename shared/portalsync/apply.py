@@ -53,8 +53,9 @@ def apply_plan(
     Creates, licences, role assignments, user updates (suspend, reactivate, rename) and revocations go
     through the port's batch calls; the OU and the custom role are single calls.
 
-    `on_password(action, password)` is called once for each account created now (e.g. to mail the initial
-    password straight to its owner); otherwise the password is gone when the insert returns.
+    `on_password(action, password)` is called once for each account created now; the service uses it only
+    to record the address as due its first-sign-in mail (a fresh password is set and mailed later), never
+    keeping this one, which is gone when the insert returns.
     """
     steps = Steps(workspace, clock, password_factory, consistency_deadline, on_password)
     results: list[ActionResult] = []

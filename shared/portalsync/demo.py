@@ -1,4 +1,4 @@
-"""`portalsync demo`: the whole product on a laptop, against the emulators, in about ten seconds.
+"""`portalsync demo`: the whole product on a laptop, against the emulators, in about fifteen seconds.
 
 Starts Google's Firestore and Pub/Sub emulators, the Workspace emulator and the Cloud Functions (one
 functions-framework server per entry point, fed by push subscriptions), seeds two reseller accounts (one
