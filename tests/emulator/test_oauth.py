@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.exceptions import RefreshError
 from google.oauth2 import service_account
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from tests.support.google_clients import service_with
 from tests.support.keyless import SignJwtCredentials, blob_signed_credentials, iam_service
 from workspace_emulator.client import ControlClient
 
@@ -61,14 +61,7 @@ def key_credentials(
 
 
 def directory_with(credentials: Any, url: str) -> Any:
-    return build(
-        "admin",
-        "directory_v1",
-        credentials=credentials,
-        client_options={"api_endpoint": url},
-        cache_discovery=False,
-        static_discovery=True,
-    )
+    return service_with(url, credentials)
 
 
 def refresh_failure(credentials: Any, url: str) -> RefreshError:

@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 from google.oauth2 import service_account
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from tests.support.google_clients import directory, licensing
+from tests.support.google_clients import directory, licensing, service_with
 from workspace_emulator.client import ControlClient
 
 pytestmark = pytest.mark.emulator
@@ -61,14 +60,7 @@ def project_directory(control: ControlClient, url: str, project: str, client_id:
     credentials = service_account.Credentials.from_service_account_info(
         info, scopes=[scope], subject="admin@a.example"
     )
-    return build(
-        "admin",
-        "directory_v1",
-        credentials=credentials,
-        client_options={"api_endpoint": url},
-        cache_discovery=False,
-        static_discovery=True,
-    )
+    return service_with(url, credentials)
 
 
 def test_directory_quota_is_per_user_per_project(control: ControlClient, emulator_url: str) -> None:

@@ -9,16 +9,21 @@ from googleapiclient.discovery import build
 from googleapiclient.http import BatchHttpRequest
 
 
-def service(url: str, subject: str, api: str = "admin", version: str = "directory_v1") -> Any:
-    """A service whose bearer token is `emulator:<subject>`: that subject with every scope."""
+def service_with(url: str, credentials: Any, api: str = "admin", version: str = "directory_v1") -> Any:
+    """A service built from the bundled discovery document, pointed at the emulator, with any credentials."""
     return build(
         api,
         version,
-        credentials=Credentials(token=f"emulator:{subject}"),
+        credentials=credentials,
         client_options={"api_endpoint": url},
         cache_discovery=False,
         static_discovery=True,
     )
+
+
+def service(url: str, subject: str, api: str = "admin", version: str = "directory_v1") -> Any:
+    """A service whose bearer token is `emulator:<subject>`: that subject with every scope."""
+    return service_with(url, Credentials(token=f"emulator:{subject}"), api, version)
 
 
 def directory(url: str, subject: str) -> Any:
