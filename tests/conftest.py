@@ -64,4 +64,5 @@ def firestore_client(firestore_host: str) -> Any:
     url = f"http://{firestore_host}/emulator/v1/projects/{FIRESTORE_PROJECT}/databases/(default)/documents"
     with urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=30):
         pass
-    return firestore.Client(project=FIRESTORE_PROJECT, credentials=AnonymousCredentials())
+    anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]  # google-auth: unannotated
+    return firestore.Client(project=FIRESTORE_PROJECT, credentials=anonymous)

@@ -12,7 +12,7 @@ from google.auth.exceptions import RefreshError
 from google.oauth2 import service_account
 from googleapiclient.errors import HttpError
 
-from tests.support.google_clients import service_with
+from tests.support.google_clients import keyed, service_with
 from tests.support.keyless import SignJwtCredentials, blob_signed_credentials, iam_service
 from workspace_emulator.client import ControlClient
 
@@ -57,7 +57,7 @@ def key_credentials(
         "private_key_id": account["privateKeyId"],
         "token_uri": url + "token",
     }
-    return service_account.Credentials.from_service_account_info(info, scopes=scopes, subject=subject)
+    return keyed(info, scopes, subject)
 
 
 def directory_with(credentials: Any, url: str) -> Any:

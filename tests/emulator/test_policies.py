@@ -8,10 +8,9 @@ import time
 from typing import Any
 
 import pytest
-from google.oauth2 import service_account
 from googleapiclient.errors import HttpError
 
-from tests.support.google_clients import directory, licensing, service_with
+from tests.support.google_clients import directory, keyed, licensing, service_with
 from workspace_emulator.client import ControlClient
 
 pytestmark = pytest.mark.emulator
@@ -57,10 +56,7 @@ def project_directory(control: ControlClient, url: str, project: str, client_id:
         "private_key_id": account["privateKeyId"],
         "token_uri": url + "token",
     }
-    credentials = service_account.Credentials.from_service_account_info(
-        info, scopes=[scope], subject="admin@a.example"
-    )
-    return service_with(url, credentials)
+    return service_with(url, keyed(info, [scope], "admin@a.example"))
 
 
 def test_directory_quota_is_per_user_per_project(control: ControlClient, emulator_url: str) -> None:

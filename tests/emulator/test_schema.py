@@ -14,11 +14,10 @@ from typing import Any
 
 import googleapiclient
 import pytest
-from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
 from tests.support.discovery_schema import validate
-from tests.support.google_clients import directory, gmail, licensing, service
+from tests.support.google_clients import bearer, directory, gmail, licensing, service
 from workspace_emulator import handlers
 from workspace_emulator.calls import HANDLERS
 from workspace_emulator.client import ControlClient
@@ -116,7 +115,7 @@ def _assignment(w: dict[str, Any]) -> dict[str, Any]:
 
 
 def _iam(w: dict[str, Any]) -> Any:
-    creds = Credentials(token="emulator:caller")
+    creds = bearer("emulator:caller")
     return (
         build(
             "iamcredentials",

@@ -185,7 +185,9 @@ def test_list_pages_through_1201_users_to_the_last_page(control: ControlClient, 
     users = admin_a.users()
     for i in range(1201):
         users.insert(body=user_body(f"u{i:04d}@a.example")).execute()
-    sizes, emails, token = [], [], None
+    sizes: list[int] = []
+    emails: list[str] = []
+    token: str | None = None
     while True:
         resp = users.list(customer="my_customer", maxResults=500, orderBy="email", pageToken=token).execute()
         sizes.append(len(resp["users"]))

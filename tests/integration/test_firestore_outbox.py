@@ -35,6 +35,13 @@ def mail(n: int = 1, kind: MailKind = MailKind.ALERT) -> MailMessage:
     )
 
 
+def stored(outbox: FirestoreOutbox, message: MailMessage) -> dict[str, Any]:
+    """The message's outbox document, which must exist."""
+    status = outbox.status(message.message_id)
+    assert status is not None, message.message_id
+    return status
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -87,7 +94,7 @@ def test_a_transient_failure_is_retried_after_backoff(outbox: FirestoreOutbox, c
     assert outbox.claim(5) == []
     clock.advance(31)
     assert [m.message_id for m in outbox.claim(5)] == [mail().message_id]
-    assert outbox.status(mail().message_id)["attempts"] == 2
+    assert stored(outbox, mail())["attempts"] == 2
 
 
 def test_permanent_failure_and_running_out_of_attempts_both_give_up(
@@ -100,8 +107,8 @@ def test_permanent_failure_and_running_out_of_attempts_both_give_up(
         outbox.mark_failed(mail(2).message_id, "timeout", permanent=False)
         clock.advance(86400)
         outbox.claim(5)
-    assert outbox.status(mail(1).message_id)["state"] == "failed"
-    assert outbox.status(mail(2).message_id)["state"] == "failed"
+    assert stored(outbox, mail(1))["state"] == "failed"
+    assert stored(outbox, mail(2))["state"] == "failed"
     clock.advance(86400)
     assert outbox.claim(5) == []
 

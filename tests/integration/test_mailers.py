@@ -19,7 +19,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from google.oauth2.credentials import Credentials
 
 from portalsync.adapters.gmail_mailer import GmailMailer
 from portalsync.adapters.retry import NO_RETRY
@@ -27,6 +26,7 @@ from portalsync.adapters.smtp_mailer import SmtpConfig, SmtpMailer
 from portalsync.mail import MailMessage, credentials, onboarding
 from portalsync.mail.delivery import MailError
 from portalsync.model import DesiredAccount, Person
+from tests.support.google_clients import bearer
 from tests.support.processes import free_port
 from workspace_emulator.client import ControlClient
 
@@ -60,9 +60,7 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def gmail_as(emulator_url: str, sender: str) -> GmailMailer:
-    return GmailMailer(
-        Credentials(token=f"emulator:{sender}"), sender, "ポータル案内", emulator_url, NO_RETRY
-    )
+    return GmailMailer(bearer(f"emulator:{sender}"), sender, "ポータル案内", emulator_url, NO_RETRY)
 
 
 @pytest.mark.emulator

@@ -10,6 +10,7 @@ from portalsync.adapters.roster_group import GroupRoster, _person_data
 from portalsync.adapters.roster_sheet import SheetRoster
 from portalsync.errors import NotFoundError, WorkspaceError
 from portalsync.ports import ValidationIssue
+from tests.support.google_clients import bearer
 from tests.unit.builders import person
 from tests.unit.test_service import World
 from workspace_emulator.client import ControlClient
@@ -21,7 +22,7 @@ HEADER = ["given_name", "family_name", "workspace_email", "accounts", "active", 
 
 
 def as_admin() -> Credentials:
-    return Credentials(token=f"emulator:{ADMIN}")
+    return bearer(f"emulator:{ADMIN}")
 
 
 def seed_user(control: ControlClient, email: str, given: str, family: str, **extra: object) -> None:

@@ -39,7 +39,7 @@ ACCOUNTS = {
     },
     "beta": {"customer_id": "C02bbbbbb", "admin_subject": "admin@b.example", "domains": ["b.example"]},
 }
-PEOPLE = {
+PEOPLE: dict[str, dict[str, Any]] = {
     "yamada": {
         "given_name": "太郎",
         "family_name": "山田",

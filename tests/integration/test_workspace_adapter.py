@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from google.oauth2.credentials import Credentials
 
 from portalsync.actions import AssignRole, CreateCustomRole, CreateOrgUnit, CreateUser, EnsureLicense, Plan
 from portalsync.adapters.auth import WORKSPACE_SCOPES, AuthConfig, delegated_credentials
@@ -18,6 +17,7 @@ from portalsync.errors import AlreadyExistsError, AuthError
 from portalsync.model import ResellerAccount, RoleSpec, Settings
 from portalsync.observed import Subscription
 from portalsync.results import Outcome, random_password
+from tests.support.google_clients import bearer
 from workspace_emulator.client import ControlClient
 
 pytestmark = pytest.mark.emulator
@@ -230,7 +230,7 @@ def keyless(url: str, subject: str = ADMIN) -> GoogleWorkspace:
         token_uri=url + "token",
         iam_endpoint=url,
     )
-    runtime = Credentials(token="runtime-identity")  # the function's own identity; IAM checks not emulated
+    runtime = bearer("runtime-identity")  # the function's own identity; IAM checks not emulated
     credentials = delegated_credentials(config, subject, source=runtime)
     return GoogleWorkspace(credentials, GoogleEndpoints.single_host(url), retry=FAST_RETRY)
 

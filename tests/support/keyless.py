@@ -14,8 +14,9 @@ from typing import Any
 
 from google.auth import crypt
 from google.oauth2 import service_account
-from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
+
+from tests.support.google_clients import bearer
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
@@ -25,7 +26,7 @@ def iam_service(url: str, caller_token: str = "runtime-sa-token") -> Any:  # noq
     return build(
         "iamcredentials",
         "v1",
-        credentials=Credentials(token=caller_token),
+        credentials=bearer(caller_token),
         client_options={"api_endpoint": url},
         cache_discovery=False,
         static_discovery=True,
@@ -57,16 +58,19 @@ class IamBlobSigner(crypt.Signer):
 def blob_signed_credentials(
     iam: Any, email: str, token_uri: str, scopes: list[str], subject: str
 ) -> service_account.Credentials:
-    return service_account.Credentials(
+    credentials: service_account.Credentials = service_account.Credentials(  # type: ignore[no-untyped-call]  # google-auth: unannotated
         IamBlobSigner(iam, email), email, token_uri, scopes=scopes, subject=subject
     )
+    return credentials
 
 
 class SignJwtCredentials(service_account.Credentials):
     """Delegated credentials whose grant assertion IAM `signJwt` signs, as GAM's signjwt credentials do."""
 
     def __init__(self, iam: Any, email: str, token_uri: str, scopes: list[str], subject: str) -> None:
-        super().__init__(IamBlobSigner(iam, email), email, token_uri, scopes=scopes, subject=subject)
+        super().__init__(  # type: ignore[no-untyped-call]  # google-auth: unannotated
+            IamBlobSigner(iam, email), email, token_uri, scopes=scopes, subject=subject
+        )
         self._iam = iam
 
     def _make_authorization_grant_assertion(self) -> bytes:

@@ -6,6 +6,7 @@ NotYetConsistentError / NotFoundError), counts its calls, and can be told to fai
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -225,7 +226,7 @@ class FakeWorkspace:
         return user.id
 
     def insert_users(self, users: Sequence[tuple[CreateUser, str]]) -> list[str | WorkspaceError]:
-        return [_attempt(lambda a=a, p=p: self._insert_user(a, p)) for a, p in users]
+        return [_attempt(functools.partial(self._insert_user, a, p)) for a, p in users]
 
     def update_user(self, user_key: str, patch: Mapping[str, object]) -> None:
         self._call("update_user")
@@ -253,7 +254,7 @@ class FakeWorkspace:
         self.ci_free_holders.add(user.email)
 
     def insert_licenses(self, emails: Sequence[str]) -> list[WorkspaceError | None]:
-        return [_attempt(lambda e=e: self._insert_license(e)) for e in emails]
+        return [_attempt(functools.partial(self._insert_license, e)) for e in emails]
 
     def _assign(self, role_id: str, user_id: str) -> None:
         self._call("assign_role")
@@ -264,15 +265,15 @@ class FakeWorkspace:
         self.assignments[assignment_id] = ObservedAssignment(assignment_id, role_id, user_id, "CUSTOMER")
 
     def assign_roles(self, pairs: Sequence[tuple[str, str]]) -> list[WorkspaceError | None]:
-        return [_attempt(lambda p=p: self._assign(*p)) for p in pairs]
+        return [_attempt(functools.partial(self._assign, *p)) for p in pairs]
 
     def update_users(
         self, updates: Sequence[tuple[str, Mapping[str, object]]]
     ) -> list[WorkspaceError | None]:
-        return [_attempt(lambda u=u: self.update_user(*u)) for u in updates]
+        return [_attempt(functools.partial(self.update_user, *u)) for u in updates]
 
     def revoke_roles(self, assignment_ids: Sequence[str]) -> list[WorkspaceError | None]:
-        return [_attempt(lambda i=i: self.revoke_role(i)) for i in assignment_ids]
+        return [_attempt(functools.partial(self.revoke_role, i)) for i in assignment_ids]
 
     def revoke_role(self, assignment_id: str) -> None:
         self._call("revoke_role")

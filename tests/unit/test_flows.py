@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import NoReturn
+
 import pytest
 
 from portalsync.actions import FindingKind
@@ -185,10 +188,10 @@ def test_two_accounts_finishing_together_queue_one_digest() -> None:
     group_id = nightly_group(world)
     finish = world.groups.finish
 
-    def together(group: str, account_id: str) -> RunGroup | None:
+    def together(group_id: str, account_id: str) -> RunGroup | None:
         for other in ("acme", "beta"):
-            finish(group, other)
-        return finish(group, account_id)
+            finish(group_id, other)
+        return finish(group_id, account_id)
 
     world.groups.finish = together  # type: ignore[method-assign]
     world.flows.sync_account(event("a", account_id="acme", group_id=group_id))
@@ -385,13 +388,13 @@ def test_two_drains_at_once_mail_one_password_per_account() -> None:
     world.service.onboard("new")
     claim = world.due.claim
 
-    def racing(limit: int, emails: object = None) -> list[tuple[str, str, str]]:
+    def racing(limit: int, emails: Collection[str] | None = None) -> list[tuple[str, str, str]]:
         mine = claim(limit)
         world.due.claim = claim  # type: ignore[method-assign]
         assert world.flows.drain()["credentials"] == 0  # the other drain finds them claimed
         return mine
 
-    world.due.claim = racing  # type: ignore[method-assign,assignment]
+    world.due.claim = racing  # type: ignore[method-assign]
     assert world.flows.drain()["credentials"] == 2
     assert len(credential_mails(world, "new@corp.example")) == 2
 
@@ -510,10 +513,10 @@ def test_status_counts_records_without_reading_them() -> None:
     world = FlowWorld()
     world.flows.sync_account(event("a", account_id="acme"))
 
-    def no_reads(account_id: str) -> dict[str, object]:
+    def no_reads(account_id: str) -> NoReturn:
         raise AssertionError("status must not read every record")
 
-    world.store.load_records = no_reads  # type: ignore[assignment,method-assign]
+    world.store.load_records = no_reads  # type: ignore[method-assign]
     report = world.flows.status()
     assert report["states"] == {"provisioned": 4}
     assert report["accounts"]["acme"]["states"] == {"provisioned": 4}

@@ -46,10 +46,10 @@ class Flows:
 
 
 def test_drain_outbox_drains_the_outbox_and_retries_credentials(
-    main: ModuleType, caplog: pytest.LogCaptureFixture
+    main: ModuleType, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     flows = Flows()
-    main._flows = lambda: flows
+    monkeypatch.setattr(main, "_flows", lambda: flows)
     caplog.set_level("INFO", "portalsync.functions")
 
     main.drain_outbox(Event(None, "outbox-write-1"))
@@ -60,10 +60,10 @@ def test_drain_outbox_drains_the_outbox_and_retries_credentials(
 
 
 def test_a_pubsub_message_is_handed_on_and_bad_data_is_acked(
-    main: ModuleType, caplog: pytest.LogCaptureFixture
+    main: ModuleType, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     flows = Flows()
-    main._flows = lambda: flows
+    monkeypatch.setattr(main, "_flows", lambda: flows)
     good = base64.b64encode(json.dumps({"account_id": "acme"}).encode()).decode()
 
     main.sync_account(Event({"message": {"data": good}}))

@@ -251,6 +251,11 @@ _QUERY = {"where", "order_by"}
 _EQUALITY = {"==", "in", "array-contains", "array-contains-any"}
 
 
+def _strings(args: list[ast.expr]) -> list[str]:
+    """The string literals among `args`."""
+    return [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+
+
 def _needed_index(method: ast.FunctionDef) -> tuple[tuple[str, str], ...] | None:
     """The composite index a method's query needs, or None: equality fields first, then the one field it
     filters by range or orders by (one field alone, or equalities alone, need no composite index)."""
@@ -259,13 +264,13 @@ def _needed_index(method: ast.FunctionDef) -> tuple[tuple[str, str], ...] | None
     for call in (n for n in ast.walk(method) if isinstance(n, ast.Call)):
         kind = getattr(call.func, "attr", None) or getattr(call.func, "id", None)
         if kind == "FieldFilter":
-            field, op = (a.value for a in call.args[:2] if isinstance(a, ast.Constant))
+            field, op = _strings(call.args[:2])
             if op in _EQUALITY:
                 equal.append(field)
             else:
                 ordered.append((field, "ASCENDING"))
         elif kind == "order_by":
-            field = call.args[0].value  # type: ignore[attr-defined]
+            [field] = _strings(call.args[:1])
             descending = any("DESCENDING" in ast.unparse(k.value) for k in call.keywords)
             ordered.append((field, "DESCENDING" if descending else "ASCENDING"))
     order_fields = {field for field, _ in ordered}
@@ -464,9 +469,13 @@ def _env_read_by_code() -> set[str]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.JoinedStr):  # a name put together at run time would go unseen
                 for part, after in itertools.pairwise(node.values):
-                    built = isinstance(part, ast.Constant) and _ENV_PREFIX.search(part.value)
+                    built = isinstance(part, ast.Constant) and _ENV_PREFIX.search(str(part.value))
                     assert not (built and isinstance(after, ast.FormattedValue)), f"{path}: spell it whole"
-            elif isinstance(node, ast.Constant) and _ENV_NAME.fullmatch(str(node.value)):
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and _ENV_NAME.fullmatch(node.value)
+            ):
                 found.add(node.value)
     return found
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from portalsync.mail import MailKind, MailMessage
@@ -17,7 +19,7 @@ class MemoryOutbox:
         self.queue = list(messages)
         self.settled: dict[str, str] = {}
 
-    def enqueue(self, messages: list[MailMessage]) -> int:
+    def enqueue(self, messages: Sequence[MailMessage]) -> int:
         self.queue.extend(messages)
         return len(messages)
 

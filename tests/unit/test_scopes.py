@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from google.oauth2 import credentials as oauth2_credentials
 
 from portalsync import flow_bootstrap, scopes
 from portalsync.adapters import auth
 from portalsync.bootstrap import Config, GoogleWorkspaces, SenderMailer
+from tests.support.google_clients import bearer
 from tests.unit.builders import account
 
 DEPLOY_DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
@@ -31,7 +31,7 @@ def requested(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[str, ...
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         calls.append((bound.arguments["subject"], tuple(bound.arguments["scopes"])))
-        return oauth2_credentials.Credentials(token="recorded")  # type: ignore[no-untyped-call]
+        return bearer("recorded")
 
     monkeypatch.setattr(auth, "delegated_credentials", record)
     return calls

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from google.oauth2 import credentials as oauth2_credentials
 
 from portalsync import bootstrap, scopes
 from portalsync.adapters import auth
@@ -14,6 +13,7 @@ from portalsync.adapters.gmail_mailer import GmailMailer
 from portalsync.mail.delivery import MailError
 from portalsync.mail.message import MailKind, MailMessage
 from portalsync.model import Settings
+from tests.support.google_clients import bearer
 
 ENV = {"PORTALSYNC_MAIL_SENDER": "env-sender@main.example", "PORTALSYNC_MAIL_TRANSPORT": "gmail"}
 
@@ -24,7 +24,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
 
     def credentials(config: Any, subject: str, scope: Any = (), source: Any = None) -> Any:
         seen["credentials"].append((subject, tuple(scope)))
-        return oauth2_credentials.Credentials(token="t")  # type: ignore[no-untyped-call]
+        return bearer("t")
 
     def send(self: GmailMailer, message: MailMessage) -> str:
         seen["sent_as"].append(self.sender)
