@@ -39,6 +39,7 @@ from portalsync.flow_ports import (
 )
 from portalsync.notify import Notifier
 from portalsync.onboarding import Onboarding
+from portalsync.ports import DesiredState
 from portalsync.service import ROSTER_SCOPE, AccountReport, Service, find_person
 
 log = logging.getLogger("portalsync.flows")
@@ -104,8 +105,10 @@ class Flows:
         if skipped:
             return skipped
         self.close_overdue_groups()
-        self._refresh_roster()
-        accounts = [a.account_id for a in self.service.store.load_desired().accounts if a.enabled]
+        desired = self._refresh_roster()  # the import's read: a roster import changes no account
+        if desired is None:
+            desired = self.service.store.load_desired()
+        accounts = [a.account_id for a in desired.accounts if a.enabled]
         group = RunGroup(
             group_id=f"nightly-{event.event_id}",
             started_at=self.service.clock.now_iso(),
@@ -143,11 +146,12 @@ class Flows:
             closed.append(done)
         return closed
 
-    def _refresh_roster(self) -> None:
+    def _refresh_roster(self) -> DesiredState | None:
         """An unreadable source is an alert, not a failed night: the accounts still sync from the roster
-        already in Firestore, and nobody is deactivated (that takes a complete read of the source)."""
+        already in Firestore, and nobody is deactivated (that takes a complete read of the source).
+        The desired state the import read (accounts and settings current), or None when none was read."""
         if self.roster_source is None:
-            return  # the roster is kept in Firestore itself
+            return None  # the roster is kept in Firestore itself
         try:
             people, issues = self.roster_source.load()
         except TransientError as error:
@@ -161,8 +165,8 @@ class Flows:
             detail = f"{source}: {type(error).__name__}: {error}"
             finding = Finding(FindingKind.ROSTER_SOURCE_UNREADABLE, ROSTER_SCOPE, detail)
             self.notifier.report(Scope(ROSTER_SCOPE), [finding])
-            return
-        self.service.import_roster(people, issues, origin=self.roster_source.name)
+            return None
+        return self.service.import_roster(people, issues, origin=self.roster_source.name).desired
 
     # one account ------------------------------------------------------------------------------------
     def sync_account(self, event: FlowEvent) -> str:
@@ -190,7 +194,8 @@ class Flows:
             if group_id:
                 group = self.groups.finish(str(group_id), account_id)
                 if group is not None and group.complete:
-                    self.onboarding.welcome_due()  # one mail per person for the whole night
+                    # one mail per person for the whole night; the run's state when it read one
+                    self.onboarding.welcome_due(desired=report.desired if report else None)
                     self.notifier.digest(group)
             self.events.mark_done(event.event_id, {"flow": "sync_account", "account_id": account_id})
         finally:
@@ -242,7 +247,7 @@ class Flows:
                 taken.append(lease)
             if self.events.seen(event.event_id):
                 return "duplicate"
-            self.onboarding.onboard(person.person_id, trigger)
+            self.onboarding.onboard(person.person_id, trigger, desired)
             self.events.mark_done(event.event_id, {"flow": trigger, "person": person_key})
         except LookupError as error:
             log.warning("nobody to onboard, acked", extra={"person": person_key, "error": str(error)})

@@ -34,8 +34,8 @@ class Notifier:
 
     def _audience(self) -> tuple[list[str], Locale]:
         """Recipients and language from the settings document, read when mailing, so an operator's change
-        applies to the next mail without a redeploy."""
-        settings = self.store.load_desired().settings
+        applies to the next mail without a redeploy (`settings/global` alone, not the whole roster)."""
+        settings = self.store.load_settings()
         return list(settings.notify_recipients), self.locale or settings.notify_locale
 
     def report(self, scope: Scope, findings: Sequence[Finding]) -> AlertChanges:

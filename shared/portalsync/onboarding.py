@@ -70,29 +70,47 @@ class Onboarding:
         if settings.send_credentials:
             self.due.add(action.account_id, action.person_id, action.email)
 
-    def onboard(self, person_key: str, trigger: str = "onboard") -> list[AccountReport]:
-        """Provision one person on all their domains, then welcome them (raises LookupError if unknown)."""
-        reports = self.service.onboard(person_key, trigger)
-        person = find_person(self.service.store.load_desired(), person_key)
-        self.after_run(reports, welcome_now={person.person_id})
+    def onboard(
+        self, person_key: str, trigger: str = "onboard", desired: DesiredState | None = None
+    ) -> list[AccountReport]:
+        """Provision one person on all their domains, then welcome them (raises LookupError if unknown).
+        The desired state is read once (or is the caller's `desired`) and used by every step."""
+        state = desired if desired is not None else self.service.store.load_desired()
+        person = find_person(state, person_key)
+        reports = self.service.onboard(person.person_id, trigger, state)
+        self.after_run(reports, welcome_now={person.person_id}, desired=state)
         return reports
 
-    def after_run(self, reports: Sequence[AccountReport], welcome_now: Iterable[str] = ()) -> int:
+    def after_run(
+        self,
+        reports: Sequence[AccountReport],
+        welcome_now: Iterable[str] = (),
+        desired: DesiredState | None = None,
+    ) -> int:
         """Mark what the runs created or reactivated as due a welcome, welcome those people (and
         `welcome_now`: an onboarding retried after a crash has nothing new to mark), mail credentials;
-        how many onboarding mails were queued."""
-        touched = self._mark_due(reports)
-        welcomed = self.welcome_due(set(welcome_now) | touched)
-        self._credentials(reports)
+        how many onboarding mails were queued. The desired state is the runs' (read at most once)."""
+        state = self._state(reports, desired)
+        touched = self._mark_due(reports, state)
+        welcomed = self.welcome_due(set(welcome_now) | touched, state)
+        self._credentials(reports, state)
         return welcomed
 
     def after_group_run(self, report: AccountReport) -> None:
         """One account of a nightly run group: welcomes wait for the group (`welcome_due`)."""
-        self._mark_due([report])
-        self._credentials([report])
+        state = self._state([report], None)
+        self._mark_due([report], state)
+        self._credentials([report], state)
 
-    def _mark_due(self, reports: Sequence[AccountReport]) -> set[str]:
-        desired = self.service.store.load_desired()
+    def _state(self, reports: Sequence[AccountReport], desired: DesiredState | None) -> DesiredState:
+        if desired is not None:
+            return desired
+        for report in reports:
+            if report.desired is not None:
+                return report.desired
+        return self.service.store.load_desired()
+
+    def _mark_due(self, reports: Sequence[AccountReport], desired: DesiredState) -> set[str]:
         domains = {d.email.lower(): d for d in expand(desired.accounts, desired.people, desired.settings)[0]}
         again: list[Welcome] = []
         first: list[Welcome] = []
@@ -118,13 +136,15 @@ class Onboarding:
             self.welcomes.mark_due(first, again=False)
         return touched | {w.person_id for w in again + first}
 
-    def welcome_due(self, people: Iterable[str] | None = None) -> int:
-        """One onboarding mail per person due a welcome (all of them when `people` is None); how many."""
+    def welcome_due(self, people: Iterable[str] | None = None, desired: DesiredState | None = None) -> int:
+        """One onboarding mail per person due a welcome (all of them when `people` is None); how many.
+        `desired`: the state already loaded by this invocation (else read here, only if someone is due)."""
         due = self.welcomes.due_people()
         chosen = due if people is None else due & set(people)
         if not chosen:
             return 0
-        desired = self.service.store.load_desired()
+        if desired is None:
+            desired = self.service.store.load_desired()
         by_id = {p.person_id: p for p in desired.people if p.active}
         records: dict[str, dict[str, ProvisioningRecord]] = {}
         sent = 0
@@ -170,7 +190,7 @@ class Onboarding:
         )
         return 1
 
-    def _credentials(self, reports: Sequence[AccountReport]) -> None:
+    def _credentials(self, reports: Sequence[AccountReport], desired: DesiredState) -> None:
         """Mail the accounts these runs created; each is claimed first, so a drain racing us skips it."""
         created = [
             r.action.email
@@ -179,12 +199,13 @@ class Onboarding:
             if isinstance(r.action, CreateUser) and r.outcome is Outcome.DONE
         ]
         if created and self.can_mail:
-            self._send_due(self.due.claim(len(created), created))
+            self._send_due(self.due.claim(len(created), created), desired)
 
-    def _send_due(self, claimed: Sequence[tuple[str, str, str]]) -> int:
+    def _send_due(self, claimed: Sequence[tuple[str, str, str]], desired: DesiredState | None = None) -> int:
         if not claimed:
             return 0
-        desired = self.service.store.load_desired()
+        if desired is None:
+            desired = self.service.store.load_desired()
         people = {p.person_id: p for p in desired.people if p.active}
         accounts = {a.account_id: a for a in desired.accounts}
         sent = 0

@@ -128,6 +128,8 @@ class DesiredState:
     people: list[Person]
     settings: Settings
     issues: list[ValidationIssue] = field(default_factory=list)
+    #: removal approvals by account id, from the same read of the account documents (not desired state)
+    approvals: dict[str, Approval] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,15 @@ class Approval:
 
 
 class StateStore(Protocol):
-    def load_desired(self) -> DesiredState: ...
+    def load_desired(self) -> DesiredState:
+        """The whole desired state (and the approvals on the account documents it reads): load it once
+        per invocation and pass it down."""
+        ...
+
+    def load_settings(self) -> Settings:
+        """`settings/global` alone (one read), for what is decided at send time, such as the mail sender
+        and the alert audience."""
+        ...
 
     def save_people(self, people: Sequence[Person]) -> int:
         """Upsert roster entries; returns how many documents changed."""
@@ -165,7 +175,9 @@ class StateStore(Protocol):
         (see `from_origin`); their stored issues that are no longer among `issues` are deleted."""
         ...
 
-    def approval(self, account_id: str) -> Approval | None: ...
+    def approval(self, account_id: str) -> Approval | None:
+        """One account's approval read now (a run uses `DesiredState.approvals` instead)."""
+        ...
 
     def save_approval(self, approval: Approval) -> None:
         """An admin approved removals the guard held back (`portalsync approve`)."""

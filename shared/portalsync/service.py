@@ -50,6 +50,8 @@ class AccountReport:
     findings: list[Finding] = field(default_factory=list)
     records: list[ProvisioningRecord] = field(default_factory=list)  # the changed ones
     record_writes: int = 0
+    #: the desired state the run used: what follows it (welcomes, credentials) reuses it, not a new read
+    desired: DesiredState | None = field(default=None, repr=False, compare=False)
 
 
 #: the account id of alerts about the roster source, which belongs to no reseller account
@@ -64,6 +66,8 @@ class ImportReport:
     deactivated: tuple[str, ...]
     issues: tuple[ValidationIssue, ...]
     held_back: tuple[str, ...] = ()  # missing from the source, left active because rows were bad
+    #: the desired state read before the import (its accounts and settings are still current)
+    desired: DesiredState | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -113,9 +117,12 @@ class Service:
         account = _find(desired, account_id)
         return self._run(account, desired, trigger, _Scope()) if self._enabled(account) else None
 
-    def onboard(self, person_key: str, trigger: str = "onboard") -> list[AccountReport]:
-        """One person (by id or Workspace address) on all their domains; nobody else is touched."""
-        desired = self._desired(record=True)
+    def onboard(
+        self, person_key: str, trigger: str = "onboard", desired: DesiredState | None = None
+    ) -> list[AccountReport]:
+        """One person (by id or Workspace address) on all their domains; nobody else is touched.
+        `desired`: the state the caller already loaded (read once per invocation)."""
+        desired = self._desired(record=True, loaded=desired)
         person = find_person(desired, person_key)
         mine, _ = expand(desired.accounts, [person], desired.settings)
         ids = {d.account_id for d in mine}
@@ -143,7 +150,8 @@ class Service:
         issues no longer reported are deleted. Without it nothing is deleted."""
         self.store.record_issues(issues, reread=(origin,) if origin else ())
         imported = {p.person_id for p in people}
-        missing = [p for p in self.store.load_desired().people if p.active and p.person_id not in imported]
+        before = self.store.load_desired()
+        missing = [p for p in before.people if p.active and p.person_id not in imported]
         bad = [issue for issue in issues if not issue.warning]
         gone = [] if bad else [p.model_copy(update={"active": False}) for p in missing]
         written = self.store.save_people([*people, *gone])
@@ -159,7 +167,7 @@ class Service:
         )
         findings = [_leavers_blocked(held, bad)] if held else []
         self.findings.report(Scope(ROSTER_SCOPE), findings)
-        return ImportReport(written, tuple(p.person_id for p in gone), tuple(issues), held)
+        return ImportReport(written, tuple(p.person_id for p in gone), tuple(issues), held, before)
 
     def approve(self, account_id: str, max_removals: int, approved_by: str) -> Approval:
         approval = Approval(account_id, max_removals, approved_by)
@@ -178,8 +186,8 @@ class Service:
         }
 
     # the pipeline ---------------------------------------------------------------------------------
-    def _desired(self, *, record: bool) -> DesiredState:
-        desired = self.store.load_desired()
+    def _desired(self, *, record: bool, loaded: DesiredState | None = None) -> DesiredState:
+        desired = loaded if loaded is not None else self.store.load_desired()
         if desired.issues:
             log.warning("invalid desired-state documents skipped", extra={"issues": len(desired.issues)})
         if record:  # a full load: the documents fixed since the last one lose their issues
@@ -193,6 +201,13 @@ class Service:
         return account.enabled
 
     def _run(
+        self, account: ResellerAccount, state: DesiredState, trigger: str, scope: _Scope
+    ) -> AccountReport:
+        report = self._run_account(account, state, trigger, scope)
+        report.desired = state
+        return report
+
+    def _run_account(
         self, account: ResellerAccount, state: DesiredState, trigger: str, scope: _Scope
     ) -> AccountReport:
         aid = account.account_id
@@ -210,7 +225,7 @@ class Service:
         conflicts = frozenset(r.email for r in records.values() if r.status is AccountStatus.CONFLICT)
         grants = {r.email: r.user_id for r in records.values() if r.granted_own_role and r.user_id}
         workspace = self.workspaces(account)
-        approval = self.store.approval(aid)
+        approval = state.approvals.get(aid)  # read with the desired state: no second read
         try:
             observed = replace(
                 workspace.observe(account, state.settings, known), conflicts=conflicts, own_grants=grants

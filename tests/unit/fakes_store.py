@@ -22,11 +22,21 @@ class FakeStore:
     issues: list[ValidationIssue] = field(default_factory=list)
     approvals: dict[str, Approval] = field(default_factory=dict)
     writes: Counter[str] = field(default_factory=Counter)
+    reads: Counter[str] = field(default_factory=Counter)  # load_desired / load_settings calls
 
     def load_desired(self) -> DesiredState:
+        self.reads["desired"] += 1
         return DesiredState(
-            list(self.accounts), list(self.people.values()), self.settings, list(self.desired_issues)
+            list(self.accounts),
+            list(self.people.values()),
+            self.settings,
+            list(self.desired_issues),
+            dict(self.approvals),
         )
+
+    def load_settings(self) -> Settings:
+        self.reads["settings"] += 1
+        return self.settings
 
     def save_people(self, people: Sequence[Person]) -> int:
         changed = [p for p in people if self.people.get(p.person_id) != p]

@@ -630,3 +630,37 @@ def test_a_group_member_outside_the_customer_is_a_warning_and_leavers_are_deacti
     assert world.store.issues == [outside]  # still reported
     assert roster_alerts(world) == []
     assert world.alert_mails() == []
+
+
+# --- how often the desired state is read --------------------------------------------------------------
+
+
+def test_onboarding_one_person_reads_the_desired_state_once() -> None:
+    world = FlowWorld()
+    world.flows.sync_account(event("n", account_id="acme"))
+    world.store.people["new"] = person("new", "new@corp.example", "New", "Hire", accounts=["acme", "beta"])
+    world.store.reads.clear()
+
+    assert world.flows.onboard(event("o1"), "new") == "onboarded"
+
+    assert len(onboarding_mails(world, "new@corp.example")) == 1
+    assert len(credential_mails(world, "new@corp.example")) == 3  # the credentials step ran too
+    assert world.store.reads["desired"] == 1  # found, synced, welcomed and mailed from one read
+
+
+def test_a_nightly_run_reads_the_desired_state_once_per_function_invocation() -> None:
+    """The fan-out reads it once (the roster import's read: an import changes no account); each account's
+    sync reads it once, fresh, since it runs later in another invocation; the welcomes and the digest of the
+    group's last account use that run's read."""
+    world = FlowWorld()
+    world.flows.roster_source = FakeRosterSource(people=roster())
+
+    world.publisher.published.clear()
+    assert world.flows.nightly(event("night-1")) == "published"
+    assert world.store.reads["desired"] == 1
+    for n, (_, payload) in enumerate(world.publisher.published):
+        world.store.reads.clear()
+        world.flows.sync_account(FlowEvent(f"night-1-{n}", NOW, payload))
+        assert world.store.reads["desired"] == 1
+
+    assert len(onboarding_mails(world, "taro@corp.example")) == 1  # the group's welcomes went out

@@ -54,18 +54,22 @@ class FirestoreStore:
     # desired state ---------------------------------------------------------------------------------
     def load_desired(self) -> DesiredState:
         issues: list[ValidationIssue] = []
-        accounts = [
-            a
-            for doc in self.client.collection(names.COL_ACCOUNTS).stream()
-            if (a := self._parse(ResellerAccount, "account_id", doc, issues)) is not None
-        ]
+        approvals: dict[str, Approval] = {}
+        accounts: list[ResellerAccount] = []
+        for doc in self.client.collection(names.COL_ACCOUNTS).stream():
+            if (approval := _approval(doc.id, doc.to_dict() or {})) is not None:
+                approvals[doc.id] = approval  # kept from this read: a run needs no second one
+            if (a := self._parse(ResellerAccount, "account_id", doc, issues)) is not None:
+                accounts.append(a)
         people = [
             p
             for doc in self.client.collection(names.COL_PEOPLE).stream()
             if (p := self._parse(Person, "person_id", doc, issues)) is not None
         ]
         settings = self._settings(issues)
-        return DesiredState(accounts=accounts, people=people, settings=settings, issues=issues)
+        return DesiredState(
+            accounts=accounts, people=people, settings=settings, issues=issues, approvals=approvals
+        )
 
     def load_settings(self) -> Settings:
         """`settings/global` alone (one read), for what is decided at send time such as the mail sender."""
@@ -191,13 +195,7 @@ class FirestoreStore:
     # the mass-removal guard's approvals --------------------------------------------------------------
     def approval(self, account_id: str) -> Approval | None:
         snap = self.client.collection(names.COL_ACCOUNTS).document(account_id).get()
-        raw = (snap.to_dict() or {}).get(APPROVAL_FIELD) if snap.exists else None
-        if not isinstance(raw, Mapping):
-            return None
-        try:
-            return Approval(account_id, int(raw["max_removals"]), str(raw["approved_by"]))
-        except (KeyError, TypeError, ValueError):
-            return None
+        return _approval(account_id, snap.to_dict() or {}) if snap.exists else None
 
     def save_approval(self, approval: Approval) -> None:
         ref = self.client.collection(names.COL_ACCOUNTS).document(approval.account_id)
@@ -232,3 +230,13 @@ class FirestoreStore:
                 self.writes_by_collection[collection] += 1
             batch.commit()
         return len(writes)
+
+
+def _approval(account_id: str, data: Mapping[str, Any]) -> Approval | None:
+    raw = data.get(APPROVAL_FIELD)
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        return Approval(account_id, int(raw["max_removals"]), str(raw["approved_by"]))
+    except (KeyError, TypeError, ValueError):
+        return None
