@@ -24,14 +24,27 @@ class TargetRole:
     accepted_ids: frozenset[str]  # an assignment of any of these satisfies a person
 
 
+def accepted_roles(
+    account: ResellerAccount, roles: Sequence[ObservedRole], settings: Settings
+) -> list[ObservedRole]:
+    """The listed roles whose assignments count: the target role, if it exists, and the legacy roles.
+
+    The one choice of the portal role: the adapter lists assignments of these roles only, and `resolve_role`
+    picks the same target, so a role found by the RESELLER fallback has its assignments observed too.
+    """
+    target = _target(account, roles, settings)
+    ids = {r.role_id for r in _legacy(roles, settings)} | ({target.role_id} if target else set())
+    return [r for r in roles if r.role_id in ids]
+
+
 def resolve_role(
     account: ResellerAccount, observed: ObservedAccount, settings: Settings
 ) -> tuple[TargetRole | None, list[Action], list[Finding]]:
     """The target role, the action that creates it if needed, and findings; None when it cannot be found."""
-    legacy = frozenset(r.role_id for r in observed.roles if r.name in settings.legacy_role_names)
+    legacy = frozenset(r.role_id for r in _legacy(observed.roles, settings))
     aid = account.account_id
+    found = _target(account, observed.roles, settings)
     if account.role.kind == "reseller_admin":
-        found = _reseller_admin(observed.roles, settings)
         if found is None:
             names = ", ".join(settings.reseller_admin_role_names)
             return (
@@ -50,7 +63,7 @@ def resolve_role(
 
     name = account.role.custom_role_name
     privileges = (settings.view_customers_privilege, settings.support_cases_privilege)
-    existing = next((r for r in observed.roles if r.name == name), None)
+    existing = found  # the custom role, by name
     if existing is None:
         return TargetRole(None, name, legacy), [CreateCustomRole(aid, name, privileges)], []
     missing = [p for p in privileges if p not in existing.privilege_names]
@@ -64,6 +77,19 @@ def resolve_role(
             )
         )
     return TargetRole(existing.role_id, name, legacy | {existing.role_id}), [], findings
+
+
+def _target(
+    account: ResellerAccount, roles: Sequence[ObservedRole], settings: Settings
+) -> ObservedRole | None:
+    """The listed role portalsync assigns: Reseller Admin (by name, else the fallback) or the custom role."""
+    if account.role.kind == "reseller_admin":
+        return _reseller_admin(roles, settings)
+    return next((r for r in roles if r.name == account.role.custom_role_name), None)
+
+
+def _legacy(roles: Sequence[ObservedRole], settings: Settings) -> list[ObservedRole]:
+    return [r for r in roles if r.name in settings.legacy_role_names]
 
 
 def _reseller_admin(roles: Sequence[ObservedRole], settings: Settings) -> ObservedRole | None:

@@ -18,9 +18,10 @@ from portalsync.adapters.directory_reads import (
     LICENSES_PAGE,
     ROLES_PAGE,
     USERS_PAGE,
-    accepted_role_names,
+    to_role,
 )
 from portalsync.model import ResellerAccount, Settings
+from portalsync.roles import accepted_roles
 from workspace_emulator.client import ControlClient
 
 ACCOUNT_ID = "bench"
@@ -80,8 +81,9 @@ def list_page_lower_bound(
     (the symptom of automatic licensing is a *new* account holding one), never on a no-op sync.
     """
     in_ou = [u for u in tenant["users"] if u.get("orgUnitPath") == reseller.ou_path]
-    accepted = accepted_role_names(reseller, settings)
-    listed_roles = [r["roleId"] for r in tenant["roles"] if r["roleName"] in accepted]
+    listed_roles = [
+        r.role_id for r in accepted_roles(reseller, [to_role(r) for r in tenant["roles"]], settings)
+    ]
     licenses: Mapping[str, list[str]] = tenant["licenses"]
     return {
         "directory.orgunits.get": 1,

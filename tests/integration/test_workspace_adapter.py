@@ -14,8 +14,9 @@ from portalsync.adapters.retry import RetryPolicy
 from portalsync.adapters.workspace import ApiLimits, GoogleEndpoints, GoogleWorkspace, emulator_workspace
 from portalsync.apply import apply_plan
 from portalsync.errors import AlreadyExistsError, AuthError
-from portalsync.model import ResellerAccount, RoleSpec, Settings
+from portalsync.model import DesiredAccount, ResellerAccount, RoleSpec, Settings
 from portalsync.observed import Subscription
+from portalsync.plan import plan_account
 from portalsync.results import Outcome, random_password
 from tests.support.google_clients import bearer
 from workspace_emulator.client import ControlClient
@@ -280,3 +281,44 @@ def test_key_file_delegation(control: ControlClient, emulator_url: str, tmp_path
     config = AuthConfig(mode="keyfile", key_file=str(key), token_uri=emulator_url + "token")
     ws = GoogleWorkspace(delegated_credentials(config, ADMIN), GoogleEndpoints.single_host(emulator_url))
     assert ws.get_user(ADMIN) is not None
+
+
+def test_a_reseller_role_found_only_by_the_fallback_has_its_assignments_observed(
+    control: ControlClient, emulator_url: str
+) -> None:
+    """The adapter lists the assignments of the role the planner picks, also one only the fallback finds."""
+    fallback_only = "_PARTNER_RESELLER_ROLE"  # matches no configured name; sorts before _RESELLER_ADMIN_ROLE
+    control.post("roles", {"customerId": "C01aaaaaa", "roleName": fallback_only})
+    settings = Settings(reseller_admin_role_names=["_NO_SUCH_ROLE"])
+    reseller = ResellerAccount(
+        account_id="a", customer_id="C01aaaaaa", admin_subject=ADMIN, domains=["a.example"]
+    )
+    desired = [
+        DesiredAccount(
+            account_id="a",
+            person_id="p0",
+            domain="a.example",
+            email="aiko@a.example",
+            given_name="Aiko",
+            family_name="Sato",
+            recovery_email="aiko@corp.example",
+            locale="en",
+            username="aiko",
+        )
+    ]
+    ws = workspace(emulator_url)
+
+    first = plan_account(reseller, desired, ws.observe(reseller, settings, {}), settings)
+    assigns = [a for a in first.actions if isinstance(a, AssignRole)]
+    assert [a.role_name for a in assigns] == [fallback_only]
+    assert Outcome.FAILED not in apply(ws, first)
+
+    seen = ws.observe(reseller, settings, {})
+    role_id = next(r.role_id for r in seen.roles if r.name == fallback_only)
+    assert [(a.role_id, a.user_id) for a in seen.assignments] == [(role_id, seen.users["aiko@a.example"].id)]
+
+    control.delete("calls")
+    again = plan_account(reseller, desired, seen, settings)
+    assert again.actions == ()
+    assert apply(ws, again) == []
+    assert set(control.calls()) <= LIST_CALLS  # no role (or any other) write on the no-op sync

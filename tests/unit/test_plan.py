@@ -25,12 +25,14 @@ from portalsync.model import RoleSpec, Settings
 from portalsync.observed import ObservedRole, Subscription
 from portalsync.plan import UnreadInput, plan_account
 from portalsync.ports import Approval
+from portalsync.roles import accepted_roles, resolve_role
 from tests.unit.builders import (
     HELP_DESK_ROLE,
     LEGACY_ROLE,
     OU,
     RESELLER_ROLE,
     SETTINGS,
+    SYSTEM_ROLES,
     account,
     converged,
     desired,
@@ -390,6 +392,32 @@ def test_reseller_admin_role_fallback_and_unresolvable(roles: Any, role_id: str 
         assert plan.findings == ()
         assert {a.role_id for a in assigns} == {role_id}
         assert any(isinstance(a, RevokeRole) for a in plan.actions)
+
+
+RESELLER_FALLBACK = ObservedRole("r-x", "_RESELLER_X", frozenset(), True)
+
+
+@pytest.mark.parametrize(
+    ("reseller", "roles", "accepted"),
+    [
+        (ACME, SYSTEM_ROLES, {"r-reseller", "r-legacy"}),
+        (
+            ACME,
+            (HELP_DESK_ROLE, LEGACY_ROLE, ObservedRole("r-x", "_RESELLER_X", frozenset(), True)),
+            {"r-legacy", "r-x"},
+        ),
+        (ACME, (HELP_DESK_ROLE, LEGACY_ROLE), {"r-legacy"}),
+        (CUSTOM, (*SYSTEM_ROLES, ObservedRole("r-ccp", "CCP", frozenset(), False)), {"r-ccp", "r-legacy"}),
+        (CUSTOM, SYSTEM_ROLES, {"r-legacy"}),
+    ],
+)
+def test_accepted_roles_are_the_target_the_planner_picks_and_the_legacy_roles(
+    reseller: Any, roles: Any, accepted: set[str]
+) -> None:
+    """The adapter lists assignments of exactly these roles: the planner's target, fallback included."""
+    assert {r.role_id for r in accepted_roles(reseller, roles, SETTINGS)} == accepted
+    target, _, _ = resolve_role(reseller, observed(roles=roles), SETTINGS)
+    assert target is None or target.role_id is None or target.role_id in accepted
 
 
 def test_not_subscribed_creates_nobody_but_existing_accounts_still_get_the_role() -> None:

@@ -1,8 +1,9 @@
 """Observing one tenant with list calls only, and turning Google's resources into observed values.
 
 A no-op sync must cost about the list pages: the OU (one get), roles (paged), the OU's users per domain,
-role assignments per accepted role, and the Cloud Identity Free licence list. No per-user gets. The paid
-licence lists cover the whole tenant, so they are read only when asked (after accounts were created).
+role assignments per accepted role (the core's `roles.accepted_roles`), and the Cloud Identity Free licence
+list. No per-user gets. The paid licence lists cover the whole tenant, so they are read only when asked
+(after accounts were created).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from portalsync.observed import (
     ObservedUser,
     Subscription,
 )
+from portalsync.roles import accepted_roles
 
 CI_FREE_PRODUCT = "101001"
 CI_FREE_SKU = "1010010001"
@@ -72,16 +74,6 @@ def to_role(resource: Mapping[str, Any]) -> ObservedRole:
         privilege_names=frozenset(str(p.get("privilegeName")) for p in resource.get("rolePrivileges") or []),
         is_system=bool(resource.get("isSystemRole", False)),
     )
-
-
-def accepted_role_names(account: ResellerAccount, settings: Settings) -> set[str]:
-    """The target role (Reseller Admin names or the custom role) and the legacy roles that also open CCP."""
-    target = (
-        set(settings.reseller_admin_role_names)
-        if account.role.kind == "reseller_admin"
-        else {account.role.custom_role_name}
-    )
-    return target | set(settings.legacy_role_names)
 
 
 class TenantReader:
@@ -187,8 +179,9 @@ class TenantReader:
             for domain in account.domains:
                 users.update({u.email: u for u in self.ou_users(domain, account.ou_path)})
         roles = self.roles()
-        wanted = accepted_role_names(account, settings)
-        assignments = [a for r in roles if r.name in wanted for a in self.assignments(r.role_id)]
+        assignments = [
+            a for r in accepted_roles(account, roles, settings) for a in self.assignments(r.role_id)
+        ]
         subscription, holders = self.ci_free(account.customer_id)
         paid = (
             self.paid_holders(account.customer_id, settings.paid_product_ids, set(users))
