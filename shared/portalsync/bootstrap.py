@@ -212,10 +212,13 @@ class SenderMailer:
         return self._by_sender[sender]
 
     def send(self, message: MailMessage) -> str:
+        return self.for_now().send(message)
+
+    def for_now(self) -> Mailer:
+        """A mailer bound to the sender decided now (one settings read): a drain or a batch of credentials
+        mails uses it for all its messages and its `configured` check."""
         sender = self.sender()
-        if not sender:
-            return NoMailer().send(message)
-        return self.mailer_for(sender).send(message)
+        return self.mailer_for(sender) if sender else NoMailer()
 
 
 def mailer(
@@ -250,12 +253,6 @@ def mailer(
             return GmailMailer(credentials, sender, endpoint=config.workspace_endpoint or GMAIL_ENDPOINT)
 
     return SenderMailer(fallback, settings or Settings, make)
-
-
-def _settings(store: Any) -> Settings:
-    """The settings document alone when the store can read it so (Firestore: one read per mail)."""
-    load = getattr(store, "load_settings", None)
-    return load() if load is not None else store.load_desired().settings  # type: ignore[no-any-return]
 
 
 def build_onboarding(
@@ -296,7 +293,7 @@ def build_onboarding(
         findings=findings if findings is not None else notifier(store, clock),
     )
     factory = workspaces if isinstance(workspaces, GoogleWorkspaces) else google
-    sender = mail or mailer(config, factory, env, settings=lambda: _settings(store))
+    sender = mail or mailer(config, factory, env, settings=store.load_settings)
     return Onboarding(service, outbox, sender, due, welcomes, passwords)
 
 

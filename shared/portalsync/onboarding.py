@@ -61,7 +61,12 @@ class Onboarding:
     @property
     def can_mail(self) -> bool:
         """False without a configured sender: resetting a password that cannot be mailed helps nobody."""
-        return bool(getattr(self.mailer, "configured", True))
+        return _configured(self.mailer)
+
+    def _bound(self) -> Mailer:
+        """The mailer with its sender decided once (`for_now`), for one drain or batch of credentials."""
+        for_now = getattr(self.mailer, "for_now", None)
+        return for_now() if callable(for_now) else self.mailer
 
     def _created(self, action: CreateUser, settings: Settings) -> None:
         """Remembered at creation: a crash before the mails leaves a retry, not a lost password."""
@@ -198,10 +203,16 @@ class Onboarding:
             for r in report.results
             if isinstance(r.action, CreateUser) and r.outcome is Outcome.DONE
         ]
-        if created and self.can_mail:
-            self._send_due(self.due.claim(len(created), created), desired)
+        mailer = self._bound() if created else self.mailer
+        if created and _configured(mailer):
+            self._send_due(self.due.claim(len(created), created), mailer, desired)
 
-    def _send_due(self, claimed: Sequence[tuple[str, str, str]], desired: DesiredState | None = None) -> int:
+    def _send_due(
+        self,
+        claimed: Sequence[tuple[str, str, str]],
+        mailer: Mailer,
+        desired: DesiredState | None = None,
+    ) -> int:
         if not claimed:
             return 0
         if desired is None:
@@ -213,11 +224,13 @@ class Onboarding:
             person, account = people.get(person_id), accounts.get(account_id)
             if person is None or account is None or not desired.settings.send_credentials:
                 self.due.remove(email)  # left the roster, or credentials were switched off
-            elif self.send_credentials(account, person, email):
+            elif self.send_credentials(account, person, email, mailer):
                 sent += 1
         return sent
 
-    def send_credentials(self, account: ResellerAccount, person: Person, email: str) -> bool:
+    def send_credentials(
+        self, account: ResellerAccount, person: Person, email: str, mailer: Mailer | None = None
+    ) -> bool:
         """A fresh password set now and mailed now (the caller holds the claim); on failure only the
         address stays, due again after a backoff, when another fresh password is made."""
         ctx = {"account_id": account.account_id, "person_id": person.person_id, "email": email}
@@ -226,7 +239,7 @@ class Onboarding:
             self.service.workspaces(account).update_user(
                 email, {"password": secret, "changePasswordAtNextLogin": True}
             )
-            send_direct(self.mailer, credentials(person, email, secret))
+            send_direct(mailer or self.mailer, credentials(person, email, secret))
         except (MailError, WorkspaceError) as error:
             self.due.retry_later(email, f"{type(error).__name__}: {error}")
             if isinstance(error, MailError) and error.permanent:
@@ -247,7 +260,12 @@ class Onboarding:
 
     def drain(self, limit: int = 50) -> dict[str, int]:
         """Send queued mail, then credentials still due (none without a configured sender)."""
-        result = drain(self.outbox, self.mailer, limit, self.undeliverable)
-        retried = self._send_due(self.due.claim(limit)) if self.can_mail else 0
+        mailer = self._bound()  # the sender is decided once per drain, not per message
+        result = drain(self.outbox, mailer, limit, self.undeliverable)
+        retried = self._send_due(self.due.claim(limit), mailer) if _configured(mailer) else 0
         counts = {"sent": result.sent, "retrying": result.retrying, "failed": result.failed}
         return {**counts, "credentials": retried}
+
+
+def _configured(mailer: Mailer) -> bool:
+    return bool(getattr(mailer, "configured", True))

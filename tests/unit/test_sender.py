@@ -70,3 +70,24 @@ def test_a_sender_in_settings_alone_is_enough(world: dict[str, list[Any]]) -> No
     assert mailer.configured
     mailer.send(_message())
     assert world["sent_as"] == ["notices@reseller.example"]
+
+
+def test_a_drain_of_fifty_messages_reads_the_settings_once(world: dict[str, list[Any]]) -> None:
+    from portalsync.onboarding import Onboarding
+    from tests.unit.fakes_flows import FakeCredentialsDue, FakeOutbox, FakeWelcomes
+    from tests.unit.test_service import World, roster
+
+    service_world = World(roster())
+    reads = service_world.store.reads
+    sender = _mailer(Settings(sender="notices@reseller.example"))
+    sender.settings = service_world.store.load_settings  # what build_onboarding wires in
+    outbox = FakeOutbox()
+    outbox.enqueue(
+        [MailMessage(f"m{n}", MailKind.ALERT, ("ops@corp.example",), "s", "t", "<p/>") for n in range(50)]
+    )
+    onboarding = Onboarding(service_world.service, outbox, sender, FakeCredentialsDue(), FakeWelcomes())
+    reads.clear()
+
+    assert onboarding.drain(limit=50)["sent"] == 50
+    assert reads["settings"] == 1
+    assert reads["desired"] == 0
