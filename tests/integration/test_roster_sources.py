@@ -9,7 +9,7 @@ from portalsync.adapters.retry import NO_RETRY
 from portalsync.adapters.roster_group import GroupRoster, _person_data
 from portalsync.adapters.roster_sheet import SheetRoster
 from portalsync.errors import NotFoundError, WorkspaceError
-from portalsync.ports import ValidationIssue
+from portalsync.ports import ValidationIssue, from_origin
 from tests.support.google_clients import bearer
 from tests.unit.builders import person
 from tests.unit.test_service import World
@@ -169,7 +169,8 @@ def test_sheet_rows_become_people_and_bad_rows_are_reported_by_row(
         ("taro@corp.example", ["acct-a", "acct-b"], True, "ja"),
         ("ada@corp.example", None, False, "en"),
     ]
-    assert {i.source for i in issues} == {"sheet roster-1 row 3"}
+    assert {i.source for i in issues} == {"sheet roster-1 tab 'Staff list' row 3"}
+    assert all(from_origin(i.source, roster.name) for i in issues)  # so the next import can clear them
     assert "workspace_email" in {i.field for i in issues}
     assert roster.api_calls == 1
 

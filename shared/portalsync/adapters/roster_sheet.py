@@ -2,7 +2,9 @@
 
 The sheet has the roster CSV's columns (see `roster_csv.py`): a header row then one person per row. The
 values are handed to the CSV reader unchanged, so a sheet and a CSV file are validated the same way and a
-bad row is reported as `sheet <id> row N` (the sheet's own row number) and skipped.
+bad row is reported as `<name> row N` (`sheet <id>`, plus `tab '<tab>'` when one is named; the sheet's own
+row number) and skipped. The prefix is the source's `name`, by which an import clears the issues it no longer
+reports.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ class SheetRoster:
     def load(self) -> tuple[list[Person], list[ValidationIssue]]:
         buffer = io.StringIO(newline="")
         csv.writer(buffer).writerows(self.rows())
-        return parse_roster(buffer.getvalue().encode("utf-8"), f"sheet {self.spreadsheet_id}")
+        return parse_roster(buffer.getvalue().encode("utf-8"), self.name)
 
 
 def _quote(sheet: str) -> str:
