@@ -46,18 +46,18 @@ def apply_plan(
     password_factory: PasswordFactory,
     *,
     consistency_deadline: float = DEFAULT_CONSISTENCY_DEADLINE,
-    on_password: Callable[[CreateUser, str], None] | None = None,
+    on_created: Callable[[CreateUser], None] | None = None,
 ) -> list[ActionResult]:
     """Run the plan's actions in order, consecutive ones of a kind together (one batch); a result for each.
 
     Creates, licences, role assignments, user updates (suspend, reactivate, rename) and revocations go
     through the port's batch calls; the OU and the custom role are single calls.
 
-    `on_password(action, password)` is called once for each account created now; the service uses it only
-    to record the address as due its first-sign-in mail (a fresh password is set and mailed later), never
-    keeping this one, which is gone when the insert returns.
+    `on_created(action)` is called once for each account created now; the service uses it to record the
+    address as due its first-sign-in mail (a fresh password is set and mailed later). The initial password
+    never leaves apply: it is sent to Google and gone when the insert returns.
     """
-    steps = Steps(workspace, clock, password_factory, consistency_deadline, on_password)
+    steps = Steps(workspace, clock, password_factory, consistency_deadline, on_created)
     results: list[ActionResult] = []
     for _, group in itertools.groupby(plan.actions, key=type):
         batch = list(group)

@@ -47,10 +47,10 @@ class Steps:
         clock: Clock,
         passwords: PasswordFactory,
         deadline: float,
-        on_password: Callable[[CreateUser, str], None] | None = None,
+        on_created: Callable[[CreateUser], None] | None = None,
     ) -> None:
         self.workspace = workspace
-        self.on_password = on_password
+        self.on_created = on_created  # told of each account created now, never of its password
         self.clock = clock
         self.passwords = passwords
         self.deadline = deadline
@@ -147,7 +147,7 @@ class Steps:
         passwords = [self.passwords() for _ in actions]
         answers = self.workspace.insert_users(list(zip(actions, passwords, strict=True)))
         results: list[ActionResult] = []
-        for action, password, answer in zip(actions, passwords, answers, strict=True):
+        for action, answer in zip(actions, answers, strict=True):
             email = action.email.lower()
             if isinstance(answer, AlreadyExistsError):
                 result = self.existing_user(action)
@@ -156,8 +156,8 @@ class Steps:
             else:
                 self.created[email] = self.user_ids[email] = answer
                 result = ActionResult(action, Outcome.DONE, user_id=answer)
-                if self.on_password is not None:
-                    self.on_password(action, password)
+                if self.on_created is not None:
+                    self.on_created(action)
             if not result.ok:
                 self.unavailable[email] = f"account not created ({result.outcome.value})"
             results.append(result)

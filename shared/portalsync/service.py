@@ -254,12 +254,12 @@ class Service:
             return report
         hook = self.on_created
 
-        def on_password(action: CreateUser, password: str) -> None:
+        def on_created(action: CreateUser) -> None:
             if hook is not None:
-                hook(action, state.settings)  # the password stays here: apply sent it to Google only
+                hook(action, state.settings)
 
         results = (
-            apply_plan(plan, workspace, self.clock, self.passwords, on_password=on_password)
+            apply_plan(plan, workspace, self.clock, self.passwords, on_created=on_created)
             if plan.actions
             else []
         )
