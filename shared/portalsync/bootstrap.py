@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -129,20 +129,42 @@ def state_store(config: Config, clock: SystemClock | None = None) -> FirestoreSt
 
 
 class GoogleWorkspaces:
-    """`WorkspaceFactory`: one adapter per reseller account, delegated to its super admin."""
+    """`WorkspaceFactory`: one adapter per reseller account, delegated to its super admin, built on first
+    use and kept for the process (its credentials, token and quota throttle with it); every delegated
+    credential of the process (adapters, the mailer, the roster sources) comes from `credentials`."""
 
     def __init__(self, config: Config, retry: RetryPolicy | None = None) -> None:
         self.config = config
         self.retry = retry  # None: Google's recipe; tests scale it down with the emulator's timeScale
         self._source: Any = None  # the runtime identity, looked up once (keyless only)
+        self._credentials: dict[tuple[str, tuple[str, ...]], Any] = {}
+        self._adapters: dict[tuple[str, str], Workspace] = {}
+
+    def credentials(self, subject: str, scopes: Sequence[str] | None = None) -> Any:
+        """`subject`'s delegated credentials with exactly `scopes` (the adapter's by default), made once."""
+        from portalsync.adapters.auth import WORKSPACE_SCOPES, delegated_credentials, runtime_credentials
+
+        wanted = tuple(WORKSPACE_SCOPES if scopes is None else scopes)
+        key = (subject, wanted)
+        if key not in self._credentials:
+            if self.config.auth.mode == "keyless" and self._source is None:
+                self._source = self._runtime_identity(runtime_credentials)
+            self._credentials[key] = delegated_credentials(
+                self.config.auth, subject, wanted, source=self._source
+            )
+        return self._credentials[key]
 
     def __call__(self, account: ResellerAccount) -> Workspace:
-        from portalsync.adapters.auth import delegated_credentials, runtime_credentials
+        key = (account.account_id, account.admin_subject)  # a new super admin: a new adapter
+        adapter = self._adapters.get(key)
+        if adapter is None:
+            adapter = self._adapters[key] = self._build(account)
+        return adapter
+
+    def _build(self, account: ResellerAccount) -> Workspace:
         from portalsync.adapters.workspace import ApiLimits, GoogleEndpoints, GoogleWorkspace
 
-        if self.config.auth.mode == "keyless" and self._source is None:
-            self._source = self._runtime_identity(runtime_credentials)
-        credentials = delegated_credentials(self.config.auth, account.admin_subject, source=self._source)
+        credentials = self.credentials(account.admin_subject)
         endpoint = self.config.workspace_endpoint
         endpoints = GoogleEndpoints.single_host(endpoint) if endpoint else GoogleEndpoints()
         limits = ApiLimits(
@@ -179,13 +201,9 @@ class NoMailer:
 
 
 def delegated(config: Config, workspaces: GoogleWorkspaces, subject: str, scope: tuple[str, ...]) -> Any:
-    """Credentials of `subject` in its own tenant, for a client other than the Workspace adapter."""
-    from portalsync.adapters.auth import delegated_credentials, runtime_credentials
-
-    source = None
-    if config.auth.mode == "keyless":
-        source = workspaces._runtime_identity(runtime_credentials)
-    return delegated_credentials(config.auth, subject, scope, source=source)
+    """Credentials of `subject` in its own tenant, for a client other than the Workspace adapter (cached by
+    `workspaces`, with its one runtime-identity lookup)."""
+    return workspaces.credentials(subject, scope)
 
 
 class SenderMailer:

@@ -225,6 +225,7 @@ class Service:
         conflicts = frozenset(r.email for r in records.values() if r.status is AccountStatus.CONFLICT)
         grants = {r.email: r.user_id for r in records.values() if r.granted_own_role and r.user_id}
         workspace = self.workspaces(account)
+        calls_before = workspace.api_calls  # the factory may hand out an adapter that already made calls
         approval = state.approvals.get(aid)  # read with the desired state: no second read
         try:
             observed = replace(
@@ -235,7 +236,7 @@ class Service:
             log.warning("account unreachable for now", extra={**ctx, "error": str(error)})
             run.error = f"{type(error).__name__}: {error}"
             report = AccountReport(run, Plan(aid, ()))
-            self._finish(report, started, workspace.api_calls, scope, report_findings=False)
+            self._finish(report, started, workspace.api_calls - calls_before, scope, report_findings=False)
             if scope.raise_transient:
                 raise
             return report
@@ -245,7 +246,10 @@ class Service:
             findings.append(Finding(FindingKind.ACCOUNT_UNREACHABLE, aid, f"{type(error).__name__}: {error}"))
             run.error = str(error)
             return self._finish(
-                AccountReport(run, plan, findings=findings), started, workspace.api_calls, scope
+                AccountReport(run, plan, findings=findings),
+                started,
+                workspace.api_calls - calls_before,
+                scope,
             )
         plan, approved = self._plan(account, desired, observed, state, approval, scope, wanted, records)
         report = AccountReport(run, plan)
@@ -296,7 +300,7 @@ class Service:
         for result in results:
             run.counts[result.count_key] = run.counts.get(result.count_key, 0) + 1
         run.quarantined = plan.quarantined
-        return self._finish(report, started, workspace.api_calls, scope)
+        return self._finish(report, started, workspace.api_calls - calls_before, scope)
 
     def _plan(
         self,

@@ -67,3 +67,25 @@ def test_a_batch_never_takes_more_tokens_at_once_than_the_bucket_holds(monkeypat
     assert chunks == [5, 5, 2]
     assert caller.calls == 12
     assert timer.now == pytest.approx(1.4)  # 12 calls at 5 a second, the first 5 from the full bucket
+
+
+def test_one_adapter_per_account_is_built_and_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One delegated credential and one throttle per reseller account per process, not per call."""
+    from portalsync.adapters import auth
+
+    made: list[str] = []
+    real = auth.delegated_credentials
+
+    def counting(config: Any, subject: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(subject)
+        return real(config, subject, *args, **kwargs)
+
+    monkeypatch.setattr(auth, "delegated_credentials", counting)
+    workspaces = GoogleWorkspaces(Config.from_env(EMULATOR))
+    acme = account("acme", ["a.example"])
+
+    first = workspaces(acme)
+    assert workspaces(acme) is first
+    assert workspaces(account("beta", ["b.example"])) is not first
+    assert workspaces.credentials(acme.admin_subject) is first._credentials  # type: ignore[attr-defined]
+    assert made == [acme.admin_subject, account("beta", ["b.example"]).admin_subject]

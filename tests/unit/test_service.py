@@ -528,3 +528,17 @@ def test_a_license_still_missing_after_applying_raises_ci_free_missing() -> None
     world.tenants["acme"].ci_free_holders.add("taro@a2.example")  # an admin assigned it
     world.service.sync_all()
     assert world.alerts.open_alerts("acme") == []
+
+
+def test_a_run_records_only_its_own_api_calls_when_the_adapter_is_reused() -> None:
+    """The factory keeps one adapter per account, whose counter spans runs: each run records its share."""
+    world = World(roster(), [account("acme", ["a.example"])])
+    world.service.sync_all()
+    tenant = world.tenants["acme"]
+    tenant.calls.clear()
+    world.service.sync_all()
+    first = len(tenant.calls)
+    world.service.sync_all()  # the same adapter, its calls not cleared
+
+    assert [r.api_calls for r in world.store.runs[-2:]] == [first, len(tenant.calls) - first]
+    assert first > 0
