@@ -68,20 +68,26 @@ def apply_plan(
 
 
 def _run_group(steps: Steps, batch: Sequence[Action]) -> list[ActionResult]:
+    """One batch: consecutive actions of one type (`apply_plan` groups them by type)."""
     first = batch[0]
-    if isinstance(first, CreateUser):
-        return steps.create_users(_of(CreateUser, batch))
-    if isinstance(first, EnsureLicense):
-        return steps.ensure_licenses(_of(EnsureLicense, batch))
-    if isinstance(first, AssignRole):
-        return steps.assign_roles(_of(AssignRole, batch))
-    if isinstance(first, UpdateUserName | ReactivateUser | SuspendUser):
-        return steps.update_users(
-            [(a, _patch(a)) for a in batch if isinstance(a, UpdateUserName | ReactivateUser | SuspendUser)]
-        )
-    if isinstance(first, RevokeRole):
-        return steps.revoke_roles(_of(RevokeRole, batch))
-    return [_run_one(steps, action) for action in batch]
+    match first:
+        case CreateOrgUnit():
+            return [steps.create_org_unit(a) for a in _of(CreateOrgUnit, batch)]
+        case CreateCustomRole():
+            return [steps.create_custom_role(a) for a in _of(CreateCustomRole, batch)]
+        case CreateUser():
+            return steps.create_users(_of(CreateUser, batch))
+        case EnsureLicense():
+            return steps.ensure_licenses(_of(EnsureLicense, batch))
+        case AssignRole():
+            return steps.assign_roles(_of(AssignRole, batch))
+        case UpdateUserName() | ReactivateUser() | SuspendUser():
+            updates = [a for a in batch if isinstance(a, UpdateUserName | ReactivateUser | SuspendUser)]
+            return steps.update_users([(a, _patch(a)) for a in updates])
+        case RevokeRole():
+            return steps.revoke_roles(_of(RevokeRole, batch))
+        case _:
+            assert_never(first)
 
 
 def _patch(action: UpdateUserName | ReactivateUser | SuspendUser) -> dict[str, object]:
@@ -98,26 +104,6 @@ def _patch(action: UpdateUserName | ReactivateUser | SuspendUser) -> dict[str, o
 
 def _of(kind: type[A], batch: Sequence[Action]) -> list[A]:
     return [a for a in batch if isinstance(a, kind)]
-
-
-def _run_one(steps: Steps, action: Action) -> ActionResult:
-    match action:
-        case CreateOrgUnit():
-            return steps.create_org_unit(action)
-        case CreateCustomRole():
-            return steps.create_custom_role(action)
-        case (
-            CreateUser()
-            | EnsureLicense()
-            | AssignRole()
-            | UpdateUserName()
-            | ReactivateUser()
-            | SuspendUser()
-            | RevokeRole()
-        ):
-            return _run_group(steps, [action])[0]
-        case _:
-            assert_never(action)
 
 
 def _log(account_id: str, result: ActionResult) -> None:
