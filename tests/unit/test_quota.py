@@ -12,6 +12,7 @@ from portalsync.adapters.retry import Retrier, RetryPolicy
 from portalsync.adapters.throttle import DIRECTORY_PER_MINUTE, LICENSING_PER_MINUTE, TokenBucket
 from portalsync.bootstrap import Config, GoogleWorkspaces
 from portalsync.errors import WorkspaceError
+from tests.support.google_clients import bearer
 from tests.unit.builders import account
 from tests.unit.test_google_errors import FakeTimer
 
@@ -89,3 +90,34 @@ def test_one_adapter_per_account_is_built_and_kept(monkeypatch: pytest.MonkeyPat
     assert workspaces(account("beta", ["b.example"])) is not first
     assert workspaces.credentials(acme.admin_subject) is first._credentials  # type: ignore[attr-defined]
     assert made == [acme.admin_subject, account("beta", ["b.example"]).admin_subject]
+
+
+def test_the_group_roster_pages_through_the_throttled_caller() -> None:
+    """Its list pages count against the Directory quota like the adapter's: a long group waits its turn."""
+    from portalsync.adapters.roster_group import GroupRoster
+
+    pages = int(3 * DIRECTORY_PER_MINUTE // 60)  # more pages than the bucket's first second holds
+
+    class Page:
+        def __init__(self, token: str | None) -> None:
+            self.n = int(token or 0)
+
+        def execute(self) -> dict[str, Any]:
+            more = {"nextPageToken": str(self.n + 1)} if self.n + 1 < pages else {}
+            return {"members": [{"email": f"m{self.n}@a.example", "type": "USER"}], **more}
+
+    class Members:
+        def list(self, pageToken: str | None = None, **_: Any) -> Page:
+            return Page(pageToken)
+
+    class Directory:
+        def members(self) -> Members:
+            return Members()
+
+    timer = FakeTimer()
+    roster = GroupRoster(bearer("t"), "staff@a.example", endpoint="http://127.0.0.1:9/", timer=timer)
+    roster.__dict__["_directory"] = Directory()  # the cached client, replaced
+
+    assert len(roster.members()) == pages
+    assert roster.api_calls == pages
+    assert timer.slept  # throttled: the pages beyond the burst waited

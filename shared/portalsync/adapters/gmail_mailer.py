@@ -11,8 +11,8 @@ from functools import cached_property
 from typing import Any
 
 from google.auth import credentials as auth_credentials
-from googleapiclient.discovery import build
 
+from portalsync.adapters.google_calls import discovery_client
 from portalsync.adapters.google_errors import from_exception
 from portalsync.adapters.retry import Retrier, RetryPolicy, SystemTimer, Timer
 from portalsync.mail.delivery import MailError
@@ -42,14 +42,7 @@ class GmailMailer:
 
     @cached_property
     def _gmail(self) -> Any:
-        return build(
-            "gmail",
-            "v1",
-            credentials=self._credentials,
-            client_options={"api_endpoint": self._endpoint},
-            static_discovery=True,
-            cache_discovery=False,
-        )
+        return discovery_client("gmail", "v1", self._credentials, self._endpoint)
 
     def send(self, message: MailMessage) -> str:
         mime = build_mime(message, self.sender, self.sender_name)

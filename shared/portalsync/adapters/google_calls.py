@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
@@ -22,6 +23,18 @@ from portalsync.errors import NotFoundError, WorkspaceError
 
 #: Google allows 1,000 calls per batch; smaller batches keep one failure's blast radius (and latency) small.
 BATCH_SIZE = 100
+
+
+def discovery_client(api: str, version: str, credentials: Any, endpoint: str) -> Any:
+    """A client of `api` from the discovery document shipped with the library (no fetch, no cache)."""
+    return build(
+        api,
+        version,
+        credentials=credentials,
+        client_options={"api_endpoint": endpoint},
+        static_discovery=True,
+        cache_discovery=False,
+    )
 
 
 class ApiCaller:

@@ -9,15 +9,14 @@ is skipped by mistake), so it does not hold back the deactivation of people who 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any
 
 from google.auth import credentials as auth_credentials
-from googleapiclient.discovery import build
 
-from portalsync.adapters.google_errors import from_exception
+from portalsync.adapters.google_calls import ApiCaller, discovery_client
 from portalsync.adapters.retry import Retrier, RetryPolicy, SystemTimer, Timer
+from portalsync.adapters.throttle import DIRECTORY_PER_MINUTE, TokenBucket
 from portalsync.model import Person
 from portalsync.ports import ValidationIssue
 from portalsync.validation import validate
@@ -42,8 +41,13 @@ class GroupRoster:
         self._credentials = credentials
         self._endpoint = endpoint
         self.group = group_email.lower()
-        self._retrier = Retrier(retry or RetryPolicy(), timer or SystemTimer())
-        self.api_calls = 0
+        timer = timer or SystemTimer()
+        bucket = TokenBucket(DIRECTORY_PER_MINUTE, timer=timer)  # the Directory quota, like the adapter's
+        self._calls = ApiCaller(Retrier(retry or RetryPolicy(), timer), {"directory": bucket})
+
+    @property
+    def api_calls(self) -> int:
+        return self._calls.calls
 
     @property
     def name(self) -> str:
@@ -51,40 +55,20 @@ class GroupRoster:
 
     @cached_property
     def _directory(self) -> Any:
-        return build(
-            "admin",
-            "directory_v1",
-            credentials=self._credentials,
-            client_options={"api_endpoint": self._endpoint},
-            static_discovery=True,
-            cache_discovery=False,
-        )
-
-    def _pages(self, make: Callable[[str | None], Any], key: str) -> Iterator[dict[str, Any]]:
-        token: str | None = None
-        while True:
-
-            def attempt(page_token: str | None = token) -> Any:
-                self.api_calls += 1
-                return make(page_token).execute()
-
-            page = self._retrier.run(attempt, from_exception)
-            yield from page.get(key, [])
-            token = page.get("nextPageToken")
-            if not token:
-                return
+        return discovery_client("admin", "directory_v1", self._credentials, self._endpoint)
 
     def members(self) -> list[dict[str, Any]]:
         api = self._directory.members()
-        return list(
-            self._pages(
-                lambda t: api.list(groupKey=self.group, maxResults=MEMBERS_PAGE, pageToken=t), "members"
-            )
+        return self._calls.pages(
+            "directory",
+            lambda t: api.list(groupKey=self.group, maxResults=MEMBERS_PAGE, pageToken=t),
+            "members",
         )
 
     def users(self) -> dict[str, dict[str, Any]]:
         api = self._directory.users()
-        pages = self._pages(
+        pages = self._calls.pages(
+            "directory",
             lambda t: api.list(
                 customer="my_customer",
                 maxResults=USERS_PAGE,

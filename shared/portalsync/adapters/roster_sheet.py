@@ -15,8 +15,8 @@ from functools import cached_property
 from typing import Any
 
 from google.auth import credentials as auth_credentials
-from googleapiclient.discovery import build
 
+from portalsync.adapters.google_calls import discovery_client
 from portalsync.adapters.google_errors import from_exception
 from portalsync.adapters.retry import Retrier, RetryPolicy, SystemTimer, Timer
 from portalsync.adapters.roster_csv import parse_roster
@@ -54,14 +54,7 @@ class SheetRoster:
 
     @cached_property
     def _service(self) -> Any:
-        return build(
-            "sheets",
-            "v4",
-            credentials=self._credentials,
-            client_options={"api_endpoint": self._endpoint},
-            static_discovery=True,
-            cache_discovery=False,
-        )
+        return discovery_client("sheets", "v4", self._credentials, self._endpoint)
 
     def rows(self) -> list[list[str]]:
         """The cells as the sheet shows them (FORMATTED_VALUE), trailing empty cells left out."""

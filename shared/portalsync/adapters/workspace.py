@@ -14,12 +14,11 @@ from functools import cached_property, partial
 from typing import Any
 
 from google.auth import credentials as auth_credentials
-from googleapiclient.discovery import build
 
 from portalsync.actions import CreateUser
 from portalsync.adapters.auth import AuthConfig, delegated_credentials
 from portalsync.adapters.directory_reads import CI_FREE_PRODUCT, CI_FREE_SKU, TenantReader, to_user
-from portalsync.adapters.google_calls import BATCH_SIZE, ApiCaller
+from portalsync.adapters.google_calls import BATCH_SIZE, ApiCaller, discovery_client
 from portalsync.adapters.retry import Retrier, RetryPolicy, SystemTimer, Timer
 from portalsync.adapters.throttle import DIRECTORY_PER_MINUTE, LICENSING_PER_MINUTE, TokenBucket
 from portalsync.errors import AlreadyExistsError, PermanentError, WorkspaceError
@@ -88,14 +87,7 @@ class GoogleWorkspace:
         return self._calls.calls
 
     def _build(self, api: str, version: str, endpoint: str) -> Any:
-        return build(
-            api,
-            version,
-            credentials=self._credentials,
-            client_options={"api_endpoint": endpoint},
-            static_discovery=True,
-            cache_discovery=False,
-        )
+        return discovery_client(api, version, self._credentials, endpoint)
 
     @cached_property
     def _directory(self) -> Any:
