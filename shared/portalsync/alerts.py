@@ -124,10 +124,13 @@ class AlertChanges:
     opened: tuple[Alert, ...] = ()  # one alert mail each
     updated: tuple[Alert, ...] = ()  # still present: count and last_seen moved on
     resolved: tuple[Alert, ...] = ()
+    #: the updated alerts worth rewriting: what they say changed, or the first sighting of a (UTC) day
+    bumped: tuple[Alert, ...] = ()
 
     @property
     def to_write(self) -> tuple[Alert, ...]:
-        return self.opened + self.updated + self.resolved
+        """What the notifier writes: a no-op run's unchanged bumps wait for the next day."""
+        return self.opened + self.bumped + self.resolved
 
 
 def _fix(finding: Finding, remedy: RemedyText) -> dict[str, str] | None:
@@ -180,27 +183,35 @@ def reconcile_alerts(
     opened: list[Alert] = []
     updated: list[Alert] = []
     resolved: list[Alert] = []
+    bumped: list[Alert] = []
     for key, finding in latest.items():
         alert = current.get(key)
         if alert is None:
             opened.append(_new(finding, now, remedy))
         else:
-            updated.append(
-                replace(
-                    alert,
-                    last_seen=now,
-                    count=alert.count + 1,
-                    detail=finding.detail,
-                    email=finding.email or alert.email,
-                    suggestion=finding.suggestion,
-                )
+            seen = replace(
+                alert,
+                last_seen=now,
+                count=alert.count + 1,
+                detail=finding.detail,
+                email=finding.email or alert.email,
+                suggestion=finding.suggestion,
             )
+            updated.append(seen)
+            if _worth_writing(alert, seen, now):
+                bumped.append(seen)
     for key, alert in current.items():
         if key in latest or alert.account_id in blind:
             continue
         if any(scope.covers(alert) for scope in scopes):
             resolved.append(replace(alert, status=AlertStatus.RESOLVED, resolved_at=now))
-    return AlertChanges(tuple(opened), tuple(updated), tuple(resolved))
+    return AlertChanges(tuple(opened), tuple(updated), tuple(resolved), tuple(bumped))
+
+
+def _worth_writing(stored: Alert, seen: Alert, now: str) -> bool:
+    """A still-open alert is rewritten when what it says changed, or once on a new (UTC) day."""
+    same = (stored.detail, stored.email, stored.suggestion) == (seen.detail, seen.email, seen.suggestion)
+    return not same or stored.last_seen[:10] != now[:10]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 
 from portalsync.actions import Finding
-from portalsync.alerts import Alert, AlertChanges, Locale, Scope, digest, reconcile_alerts
+from portalsync.alerts import AlertChanges, Locale, Scope, digest, reconcile_alerts
 from portalsync.flow_ports import AlertBook, RunGroup
 from portalsync.mail import alert_mail, digest_mail
 from portalsync.ports import Clock, Outbox, StateStore
@@ -52,17 +52,18 @@ class Notifier:
         for account_id in sorted({f.account_id for f in findings}):
             mine = [f for f in findings if f.account_id == account_id]
             found = self._reconcile(account_id, mine, [])
-            changes = AlertChanges(changes.opened + found.opened, changes.updated + found.updated)
+            changes = AlertChanges(
+                changes.opened + found.opened,
+                changes.updated + found.updated,
+                bumped=changes.bumped + found.bumped,
+            )
         return changes
 
     def _reconcile(self, account_id: str, findings: Sequence[Finding], scopes: list[Scope]) -> AlertChanges:
-        before = {a.key: a for a in self.book.open_alerts(account_id)}
-        now = self.clock.now_iso()
-        changes = reconcile_alerts(findings, before.values(), scopes, now)
-        bumped = tuple(a for a in changes.updated if _worth_writing(before[a.key], a, now))
-        if not (changes.opened or bumped or changes.resolved):
+        changes = reconcile_alerts(findings, self.book.open_alerts(account_id), scopes, self.clock.now_iso())
+        if not changes.to_write:
             return changes
-        self.book.save_alerts(changes.opened + bumped + changes.resolved)
+        self.book.save_alerts(changes.to_write)
         log.info(
             "alerts changed",
             extra={
@@ -98,9 +99,3 @@ class Notifier:
             },
         )
         return True
-
-
-def _worth_writing(stored: Alert, seen: Alert, now: str) -> bool:
-    """A still-open alert is rewritten when what it says changed, or once on a new (UTC) day."""
-    same = (stored.detail, stored.email, stored.suggestion) == (seen.detail, seen.email, seen.suggestion)
-    return not same or stored.last_seen[:10] != now[:10]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from portalsync.actions import Finding, FindingKind
 from portalsync.alerts import (
     SEVERITY,
@@ -139,3 +141,16 @@ def test_the_digest_splits_new_still_open_and_resolved() -> None:
     assert [a.key for a in summary.resolved] == [gone.key]
     assert digest([old], since=T2).is_empty is False
     assert digest([], since=T2).is_empty
+
+
+def test_a_repeat_the_same_day_is_bumped_in_memory_but_not_written_until_the_next_day() -> None:
+    first = run([CAP], [], T1)
+    same_day = reconcile_alerts([CAP], [first], SCOPE_X, "2025-01-01T06:00:00Z", no_remedy)
+    assert len(same_day.updated) == 1
+    assert same_day.to_write == ()  # a no-op sync writes nothing
+    changed = replace(CAP, detail="49 of 50 in use")
+    assert [a.detail for a in reconcile_alerts([changed], [first], SCOPE_X, T1, no_remedy).to_write] == [
+        "49 of 50 in use"
+    ]
+    (next_day,) = reconcile_alerts([CAP], [first], SCOPE_X, T2, no_remedy).to_write
+    assert (next_day.count, next_day.last_seen) == (2, T2)
